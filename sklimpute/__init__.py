@@ -1,0 +1,15 @@
+"""sklimpute: deep generative imputers as scikit-learn estimators, for tables and images."""
+
+from .base import BaseImputer, DeepImputer
+from .models.matrix_completion import MatrixCompletionImputer
+from .simulate import make_missing
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BaseImputer",
+    "DeepImputer",
+    "MatrixCompletionImputer",
+    "make_missing",
+    "__version__",
+]

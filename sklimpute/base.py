@@ -1,0 +1,631 @@
+"""The estimator bases every sklimpute imputer is built on.
+
+:class:`BaseImputer` implements the contract of ``DESIGN.md`` once: input
+validation (numpy, pandas, any float dtype, ``missing_values``), the observed
+mask, per-feature scaling fitted on observed values, the ``shape`` parameter
+for images, batch-by-batch ``transform`` that returns every observed entry
+bit-for-bit unchanged, ``keep_empty_features``, ``add_indicator``,
+``get_feature_names_out`` (so ``set_output(transform="pandas")`` works) and a
+label-free :meth:`~BaseImputer.score`.
+
+:class:`DeepImputer` adds what the neural models share: training through a
+skorch net (:mod:`sklimpute.training`) with a validation split, early
+stopping, progress output, callbacks, a per-epoch ``history_``, seeding from
+``random_state`` without touching torch's global generators, and a ``device``.
+
+A concrete imputer only writes what is specific to its method:
+
+* ``BaseImputer`` subclasses implement ``_fit(X, observed)`` and
+  ``_impute(X, observed)``, both on scaled data whose holes hold 0;
+* ``DeepImputer`` subclasses implement ``_build_net(n_features, **net_kwargs)``
+  (returns an uninitialised skorch net) and ``_impute_batch(x, mask)`` (torch
+  tensors on the device), and ``_sample_batch(x, mask)`` when the model can
+  draw multiple imputations.
+"""
+
+import numbers
+import os
+import warnings
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.impute import MissingIndicator
+from sklearn.utils import check_random_state
+from sklearn.utils._missing import is_scalar_nan
+from sklearn.utils._param_validation import Interval, MissingValues, StrOptions
+from sklearn.utils._available_if import available_if
+from sklearn.utils.validation import (
+    FLOAT_DTYPES,
+    _check_feature_names_in,
+    check_is_fitted,
+    validate_data,
+)
+
+__all__ = ["BaseImputer", "DeepImputer", "FeatureScaler", "check_image_shape"]
+
+
+def check_image_shape(shape, n_features):
+    """Validate an image ``shape`` against the number of features.
+
+    Parameters
+    ----------
+    shape : None or tuple of int
+        ``None`` for tables, ``(H, W)`` or ``(C, H, W)`` for images stored one
+        per row, flattened in C order (channels first).
+    n_features : int
+        Number of columns of the data.
+
+    Returns
+    -------
+    shape : None or tuple of int
+        ``None``, or the shape as ``(C, H, W)``.
+
+    Raises
+    ------
+    ValueError
+        If the shape is malformed or its size is not ``n_features``.
+
+    Examples
+    --------
+    >>> check_image_shape((8, 8), 64)
+    (1, 8, 8)
+    >>> check_image_shape((3, 4, 4), 48)
+    (3, 4, 4)
+    """
+    if shape is None:
+        return None
+    try:
+        dims = tuple(int(s) for s in shape)
+        ok = len(dims) in (2, 3) and all(d > 0 and d == s for d, s in zip(dims, shape))
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ValueError(
+            f"shape={shape!r} is not an image shape: pass (H, W) or (C, H, W) with "
+            "positive integers, or shape=None for tabular data."
+        )
+    if len(dims) == 2:
+        dims = (1,) + dims
+    size = int(np.prod(dims))
+    if size != n_features:
+        raise ValueError(
+            f"shape={tuple(shape)!r} describes images of {size} values "
+            f"({' x '.join(map(str, dims))}), but X has {n_features} features per row. "
+            "Each row must be one image flattened in C order (channels first); pass "
+            "the shape of one image, or shape=None for tabular data."
+        )
+    return dims
+
+
+def _check_numeric_columns(X):
+    """Name the non-numeric columns of a DataFrame before they break validation."""
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is None or not hasattr(X, "columns"):
+        return
+    bad = []
+    for name, dtype in zip(X.columns, dtypes):
+        kind = getattr(dtype, "kind", "O")
+        if kind in "biuf":
+            continue
+        # pandas extension dtypes (Float64, Int64, boolean) are numeric too
+        if getattr(dtype, "_is_numeric", False):
+            continue
+        bad.append(f"{name!r} ({dtype})")
+    if bad:
+        raise ValueError(
+            "X has non-numeric column(s): " + ", ".join(bad) + ". This imputer works "
+            "on numbers: encode categorical columns first (for example with "
+            "sklearn.preprocessing.OrdinalEncoder) or drop them."
+        )
+
+
+class FeatureScaler:
+    """Affine per-feature scaling fitted on the observed entries only.
+
+    Parameters
+    ----------
+    method : {"standard", "minmax", None}
+        ``"standard"``: subtract the observed mean, divide by the observed
+        standard deviation; ``"minmax"``: map the observed range to [0, 1];
+        ``None``: identity.
+    shape : None or tuple of int
+        With an image shape ``(C, H, W)`` the statistics are pooled per channel
+        instead of per pixel, so that every pixel of a channel is scaled alike
+        (a per-pixel scaling would blow up the always-black border of MNIST).
+
+    Attributes
+    ----------
+    offset_, scale_ : ndarray of shape (n_features,)
+        ``scaled = (x - offset_) / scale_``. Features without observed values,
+        or constant ones, get ``scale_ = 1``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.0, 1.0], [2.0, np.nan], [4.0, 3.0]])
+    >>> s = FeatureScaler("minmax").fit(X, ~np.isnan(X))
+    >>> s.transform(X)[:, 0]
+    array([0. , 0.5, 1. ])
+    """
+
+    def __init__(self, method="standard", shape=None):
+        self.method = method
+        self.shape = shape
+
+    def fit(self, X, observed):
+        d = X.shape[1]
+        offset = np.zeros(d)
+        scale = np.ones(d)
+        if self.method is not None:
+            Xo = np.where(observed, X, np.nan).astype(np.float64, copy=False)
+            if self.shape is not None:  # pool per channel
+                c = self.shape[0]
+                Xo = Xo.reshape(X.shape[0], c, -1).transpose(1, 0, 2).reshape(c, -1).T
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
+                if self.method == "standard":
+                    off, sc = np.nanmean(Xo, axis=0), np.nanstd(Xo, axis=0)
+                elif self.method == "minmax":
+                    off = np.nanmin(Xo, axis=0)
+                    sc = np.nanmax(Xo, axis=0) - off
+                else:
+                    raise ValueError(f"Unknown scaling {self.method!r}.")
+            off = np.nan_to_num(off, nan=0.0)
+            sc = np.where(np.isfinite(sc) & (sc > 1e-12), sc, 1.0)
+            if self.shape is not None:
+                hw = d // self.shape[0]
+                off, sc = np.repeat(off, hw), np.repeat(sc, hw)
+            offset, scale = off, sc
+        self.offset_, self.scale_ = offset, scale
+        return self
+
+    def transform(self, X):
+        return (X - self.offset_) / self.scale_
+
+    def inverse_transform(self, Z):
+        return Z * self.scale_ + self.offset_
+
+
+class BaseImputer(TransformerMixin, BaseEstimator):
+    """Base class of all sklimpute imputers (the contract of ``DESIGN.md``).
+
+    Subclasses implement ``_fit(X, observed)`` and ``_impute(X, observed)``.
+    Both receive the data scaled by :class:`FeatureScaler` (see ``_scaling``)
+    as a float64 array whose holes hold 0, and the boolean ``observed`` mask;
+    ``_impute`` returns the completed batch in the same scaled space. The
+    observed entries of its result are discarded: the base class puts the
+    original values back, bit for bit.
+
+    Parameters
+    ----------
+    missing_values : float, int or np.nan, default=np.nan
+        The placeholder of missing entries. ``None`` and ``pd.NA`` inside
+        arrays and DataFrames are read as NaN.
+    shape : None or tuple of int, default=None
+        ``None``: rows are feature vectors. ``(H, W)`` or ``(C, H, W)``: each
+        row is one image, flattened in C order (channels first).
+    keep_empty_features : bool, default=False
+        Features that have no observed value during ``fit`` are dropped from
+        the output (with a warning) unless this is True; kept ones are imputed
+        with 0, as in scikit-learn's imputers.
+    add_indicator : bool, default=False
+        Append a :class:`~sklearn.impute.MissingIndicator` of the features that
+        had missing values in ``fit``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds everything random in ``fit`` (and the holdout of ``score``).
+    verbose : int, default=0
+        Verbosity.
+    """
+
+    _parameter_constraints = {
+        "missing_values": [MissingValues(numeric_only=True)],
+        "shape": [tuple, list, None],
+        "keep_empty_features": ["boolean"],
+        "add_indicator": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    #: Scaling applied before ``_fit``/``_impute``: "standard", "minmax" or None.
+    _scaling = "standard"
+
+    #: Whether features with no observed value in ``fit`` are "empty" (dropped,
+    #: or filled with 0 by ``keep_empty_features``). An imputer that completes
+    #: each row from that row alone (per-image matrix completion) sets False.
+    _has_empty_features = True
+
+    def __init__(
+        self,
+        *,
+        missing_values=np.nan,
+        shape=None,
+        keep_empty_features=False,
+        add_indicator=False,
+        random_state=None,
+        verbose=0,
+    ):
+        self.missing_values = missing_values
+        self.shape = shape
+        self.keep_empty_features = keep_empty_features
+        self.add_indicator = add_indicator
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ input
+    def _validate_X(self, X, *, reset):
+        """Validated float array with NaN in the holes, and the observed mask."""
+        _check_numeric_columns(X)
+        allow_nan = is_scalar_nan(self.missing_values)
+        try:
+            X = validate_data(
+                self,
+                X,
+                reset=reset,
+                dtype=FLOAT_DTYPES,
+                ensure_all_finite="allow-nan" if allow_nan else True,
+                ensure_min_samples=1,
+            )
+        except ValueError as exc:
+            if "could not convert" in str(exc) or "Unable to convert" in str(exc):
+                raise ValueError(
+                    f"X contains values that are not numbers ({exc}). This imputer "
+                    "works on numbers: encode categorical columns first (for example "
+                    "with sklearn.preprocessing.OrdinalEncoder) or drop them."
+                ) from exc
+            raise
+        if not allow_nan:
+            X = np.where(X == self.missing_values, np.nan, X)
+        observed = ~np.isnan(X)
+        return X, observed
+
+    def _check_fit_input(self, X):
+        """Validate parameters and data at the start of ``fit``."""
+        self._validate_params()
+        X, observed = self._validate_X(X, reset=True)
+        self.image_shape_ = check_image_shape(self.shape, X.shape[1])
+        self._empty_features = ~observed.any(axis=0) & bool(self._has_empty_features)
+        if self._empty_features.any() and not self.keep_empty_features:
+            warnings.warn(
+                "Skipping features without any observed values: "
+                f"{np.flatnonzero(self._empty_features).tolist()}. They are dropped "
+                "from the output; pass keep_empty_features=True to keep them "
+                "(imputed with 0).",
+                UserWarning,
+            )
+        return X, observed
+
+    # ------------------------------------------------------------------- fit
+    def fit(self, X, y=None):
+        """Learn the imputer from data with missing values.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Data with holes (``missing_values``); with ``shape``, one
+            flattened image per row.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The fitted imputer.
+        """
+        X, observed = self._check_fit_input(X)
+        if self.add_indicator:
+            self.indicator_ = MissingIndicator(missing_values=np.nan, error_on_new=False)
+            self.indicator_.fit(X)
+        self.scaler_ = FeatureScaler(self._scaling, self.image_shape_).fit(X, observed)
+        Xs = np.where(observed, self.scaler_.transform(X), 0.0)
+        self._fit(Xs, observed)
+        return self
+
+    def _fit(self, X, observed):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _impute(self, X, observed):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # ------------------------------------------------------------- transform
+    def _transform_batch_size(self):
+        return 1024
+
+    def _impute_array(self, X, observed, impute=None):
+        """Impute a validated array batch by batch; observed entries kept."""
+        impute = self._impute if impute is None else impute
+        out = np.empty_like(X)
+        bs = max(int(self._transform_batch_size()), 1)
+        for start in range(0, X.shape[0], bs):
+            sl = slice(start, start + bs)
+            obs = observed[sl]
+            Xs = np.where(obs, self.scaler_.transform(X[sl]), 0.0)
+            imputed = self.scaler_.inverse_transform(np.asarray(impute(Xs, obs)))
+            out[sl] = np.where(obs, X[sl], imputed)
+        if self._empty_features.any():
+            empty = self._empty_features
+            out[:, empty] = np.where(observed[:, empty], X[:, empty], 0.0)
+        return out
+
+    def _transform_full(self, X):
+        """Imputed array in the input's feature space (nothing dropped or added)."""
+        check_is_fitted(self)
+        X, observed = self._validate_X(X, reset=False)
+        return self._impute_array(X, observed)
+
+    def transform(self, X):
+        """Fill every missing entry of X; observed entries are returned unchanged.
+
+        Works batch by batch, so memory does not grow with the number of rows
+        beyond the output itself. Never trains.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Data with holes, with the features seen in ``fit``.
+
+        Returns
+        -------
+        X_imputed : ndarray of shape (n_samples, n_features_out)
+            The completed data (float; the input's float dtype is kept), with
+            the missing indicator appended when ``add_indicator=True``.
+        """
+        check_is_fitted(self)
+        X, observed = self._validate_X(X, reset=False)
+        out = self._impute_array(X, observed)
+        if not self.keep_empty_features:
+            out = out[:, ~self._empty_features]
+        if self.add_indicator:
+            out = np.hstack([out, self.indicator_.transform(X).astype(out.dtype)])
+        return out
+
+    def get_feature_names_out(self, input_features=None):
+        """Output feature names, for ``set_output(transform="pandas")``.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Input feature names; defaults to ``feature_names_in_`` or
+            ``x0, x1, ...``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str
+            Names of the imputed features, then of the indicator columns.
+        """
+        check_is_fitted(self, "n_features_in_")
+        names = _check_feature_names_in(self, input_features)
+        if not self.keep_empty_features:
+            names = names[~self._empty_features]
+        if self.add_indicator:
+            names = np.concatenate([names, self.indicator_.get_feature_names_out(
+                _check_feature_names_in(self, input_features))])
+        return np.asarray(names, dtype=object)
+
+    def score(self, X, y=None):
+        """Minus the MAE on a seeded 20% of the observed entries, hidden and imputed.
+
+        Lets ``GridSearchCV(imputer, grid)`` choose hyperparameters on data
+        with holes and no labels. The holdout is drawn from ``random_state``
+        when it is an int, else with the fixed seed 0, so that every candidate
+        is scored on the same entries.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Data with holes.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+            ``-MAE`` on the hidden entries, in the data's units (higher is better).
+        """
+        from .metrics import holdout_error
+
+        check_is_fitted(self)
+        seed = self.random_state if isinstance(self.random_state, numbers.Integral) else 0
+        return -holdout_error(self, X, metric="mae", holdout=0.2, random_state=seed)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+def resolve_device(device):
+    """Turn ``device`` ("cpu", "cuda", "cuda:1", "auto", ...) into a torch.device.
+
+    Examples
+    --------
+    >>> resolve_device("cpu")
+    device(type='cpu')
+    """
+    if isinstance(device, str) and device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"device={device!r} is not a torch device: {exc}") from exc
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} but CUDA is not available on this machine; use "
+            "device='cpu' or device='auto'."
+        )
+    return dev
+
+
+def _has_sampler(self):
+    return type(self)._sample_batch is not DeepImputer._sample_batch
+
+
+class DeepImputer(BaseImputer):
+    """Base class of the neural imputers: training through skorch.
+
+    Parameters
+    ----------
+    epochs : int
+        Maximal number of training epochs.
+    batch_size : int
+        Mini-batch size for training and for ``transform``.
+    lr : float
+        Learning rate of the optimizer(s).
+    device : str, default="cpu"
+        Any torch device string; ``"auto"`` picks CUDA when it is present.
+    validation_fraction : float, default=0.1
+        Share of the rows held out to monitor the validation loss (early
+        stopping and best-epoch restore). 0 trains on all rows and monitors
+        the training loss.
+    patience : int or None, default=10
+        Epochs without improvement of the monitored loss before training
+        stops; None disables early stopping.
+    callbacks : list of skorch callbacks or None, default=None
+        Extra skorch callbacks (checkpoints, schedulers, your own stopping
+        rule...), passed to the net as they are.
+    n_threads : int or None, default=None
+        Torch CPU threads used during ``fit``, ``transform`` and sampling
+        (torch's setting is restored afterwards). None uses half the CPU cores,
+        at least one: on a 2-core machine a conv VAE step on MNIST took 19 ms
+        with one thread and 750 ms with two while another process was busy
+        (OpenMP threads spin when a core is taken), and two threads were not
+        reliably faster even when idle.
+    missing_values, shape, keep_empty_features, add_indicator, random_state, verbose
+        See :class:`BaseImputer`. ``verbose=1`` shows a progress bar over the
+        epochs with the current losses, ``verbose=2`` skorch's epoch table and
+        a per-batch progress bar.
+    """
+
+    _parameter_constraints = {
+        **BaseImputer._parameter_constraints,
+        "epochs": [Interval(numbers.Integral, 1, None, closed="left")],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "lr": [Interval(numbers.Real, 0, None, closed="neither")],
+        "device": [str, torch.device],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="left")],
+        "patience": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "callbacks": [list, None],
+        "n_threads": [Interval(numbers.Integral, 1, None, closed="left"), None],
+    }
+
+    def __init__(
+        self,
+        *,
+        epochs=100,
+        batch_size=64,
+        lr=1e-3,
+        device="cpu",
+        validation_fraction=0.1,
+        patience=10,
+        callbacks=None,
+        n_threads=None,
+        missing_values=np.nan,
+        shape=None,
+        keep_empty_features=False,
+        add_indicator=False,
+        random_state=None,
+        verbose=0,
+    ):
+        super().__init__(
+            missing_values=missing_values,
+            shape=shape,
+            keep_empty_features=keep_empty_features,
+            add_indicator=add_indicator,
+            random_state=random_state,
+            verbose=verbose,
+        )
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.device = device
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.callbacks = callbacks
+        self.n_threads = n_threads
+
+    def _threads(self):
+        from .training import torch_threads
+
+        n = self.n_threads or max(1, (os.cpu_count() or 2) // 2)
+        return torch_threads(n)
+
+    def _fit(self, X, observed):
+        from .training import MaskedDataset, net_defaults, seeded
+
+        if X.shape[0] < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs at least 2 samples to train, got 1 sample."
+            )
+        self.device_ = resolve_device(self.device)
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        self._seed = seed
+        with self._threads(), seeded(seed, self.device_):
+            net = self._build_net(X.shape[1], **net_defaults(self, X.shape[0], seed))
+            net.fit(MaskedDataset(X, observed, device=self.device_), None)
+        self.net_ = net
+        self.history_ = net.history
+        self.n_epochs_ = len(net.history)
+        return self
+
+    def _build_net(self, n_features, **net_kwargs):  # pragma: no cover - abstract
+        """Return an uninitialised skorch net (a :class:`~sklimpute.training.ImputerNet`)."""
+        raise NotImplementedError
+
+    def _impute_batch(self, x, mask):  # pragma: no cover - abstract
+        """Completed batch (torch, scaled space) from ``x`` (holes 0) and ``mask``."""
+        raise NotImplementedError
+
+    def _sample_batch(self, x, mask):  # pragma: no cover - abstract
+        """One random completion of the batch (multiple imputation)."""
+        raise NotImplementedError
+
+    def _transform_batch_size(self):
+        return self.batch_size
+
+    def _run_batches(self, Xs, observed, fn):
+        dev = self.device_
+        x = torch.as_tensor(Xs, dtype=torch.float32, device=dev)
+        m = torch.as_tensor(observed, dtype=torch.float32, device=dev)
+        self.net_._set_training(False)
+        with torch.inference_mode():
+            out = fn(x, m)
+        return out.detach().to("cpu", torch.float64).numpy()
+
+    def _impute(self, X, observed):
+        with self._threads():
+            return self._run_batches(X, observed, self._impute_batch)
+
+    @available_if(_has_sampler)
+    def sample_imputations(self, X, n_draws=5, *, random_state=None):
+        """Draw several completions of X (multiple imputation).
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Data with holes.
+        n_draws : int, default=5
+            Number of completions.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draws.
+
+        Returns
+        -------
+        draws : ndarray of shape (n_draws, n_samples, n_features)
+            Completions in the input's feature space; the observed entries are
+            identical in every draw, only the holes differ.
+        """
+        from .training import seeded
+
+        check_is_fitted(self)
+        X, observed = self._validate_X(X, reset=False)
+        seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+        draws = np.empty((int(n_draws),) + X.shape, dtype=X.dtype)
+
+        def sample(Xs, obs):
+            return self._run_batches(Xs, obs, self._sample_batch)
+
+        with self._threads(), seeded(seed, self.device_):
+            for k in range(int(n_draws)):
+                draws[k] = self._impute_array(X, observed, sample)
+        return draws

@@ -1,0 +1,372 @@
+"""The ``sklimpute`` command: impute a file, compare imputers, run the demo.
+
+::
+
+    sklimpute impute data.csv -o filled.csv --method matrix_completion --set lam=1.0
+    sklimpute compare --data mnist --rates 0.2,0.5 --methods matrix_completion,knn
+    sklimpute demo
+
+Every failure the user can fix (unknown method, unreadable file, a shape that
+does not fit, a bad ``--set``) ends with one line on stderr and exit code 2.
+"""
+
+import argparse
+import ast
+import importlib
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+#: sklimpute's imputers by command-line name ("module:Class", imported lazily).
+#: Each model issue adds its own name here.
+SKLIMPUTE_METHODS = {
+    "matrix_completion": "sklimpute.models.matrix_completion:MatrixCompletionImputer",
+}
+
+#: scikit-learn's imputers, the baselines of every comparison.
+BASELINES = {
+    "mean": "sklearn.impute:SimpleImputer",
+    "knn": "sklearn.impute:KNNImputer",
+    "iterative": "sklearn.impute:IterativeImputer",
+}
+
+#: settings that keep each baseline usable on images (hundreds of features).
+BASELINE_PARAMS = {
+    "iterative": {"max_iter": 5, "n_nearest_features": 20, "random_state": 0},
+}
+
+#: the imputers and settings of ``sklimpute demo`` (bundled 8x8 digits).
+DEMO_METHODS = ["matrix_completion", "mean", "knn", "iterative"]
+
+
+class CLIError(Exception):
+    """A problem the user can fix: reported as one line, exit code 2."""
+
+
+def _import(path):
+    module, name = path.split(":")
+    if name == "IterativeImputer":
+        import sklearn.experimental.enable_iterative_imputer  # noqa: F401
+    return getattr(importlib.import_module(module), name)
+
+
+def all_methods():
+    return {**SKLIMPUTE_METHODS, **BASELINES}
+
+
+def parse_settings(items):
+    """``["lam=0.5", "device=cpu"]`` -> ``{"lam": 0.5, "device": "cpu"}``."""
+    params = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise CLIError(f"--set expects key=value, got {item!r}")
+        try:
+            params[key.strip()] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            params[key.strip()] = value
+    return params
+
+
+def parse_shape(text):
+    """``"28,28"`` or ``"3x32x32"`` -> tuple of int, or None."""
+    if text is None:
+        return None
+    try:
+        shape = tuple(int(s) for s in text.replace("x", ",").split(",") if s.strip())
+    except ValueError:
+        raise CLIError(f"--shape must look like H,W or C,H,W, got {text!r}") from None
+    if len(shape) not in (2, 3) or min(shape) < 1:
+        raise CLIError(f"--shape must look like H,W or C,H,W, got {text!r}")
+    return shape
+
+
+def make_imputer(name, shape=None, settings=None, verbose=0, strict=True):
+    """An imputer by command-line name, with ``shape`` and ``--set`` applied.
+
+    With ``strict=False`` settings the imputer does not have are skipped (so
+    ``compare --set epochs=5`` reaches only the models that train).
+    """
+    methods = all_methods()
+    if name not in methods:
+        raise CLIError(f"unknown method {name!r}; choose from: {', '.join(methods)}")
+    est = _import(methods[name])(**BASELINE_PARAMS.get(name, {}))
+    params = dict(settings or {})
+    valid = est.get_params()
+    if name in SKLIMPUTE_METHODS:
+        params.setdefault("shape", shape)
+        if verbose and "verbose" in valid:
+            params.setdefault("verbose", verbose)
+    unknown = sorted(k for k in params if k not in valid)
+    if unknown and strict:
+        raise CLIError(
+            f"{name} has no parameter(s) {', '.join(unknown)}; its parameters are: "
+            f"{', '.join(sorted(valid))}"
+        )
+    try:
+        return est.set_params(**{k: v for k, v in params.items() if k in valid})
+    except (ValueError, TypeError) as exc:
+        raise CLIError(f"cannot set {params} on {name}: {exc}") from None
+
+
+# ------------------------------------------------------------------ files
+def read_table(path):
+    """Read CSV/TSV/Parquet/.npy; empty cells and NaN become missing."""
+    path = Path(path)
+    if not path.is_file():
+        raise CLIError(f"cannot read {str(path)!r}: no such file")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".npy":
+            return np.load(path, allow_pickle=False)
+        if suffix in (".csv", ".txt", ".tsv"):
+            df = pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
+            if len(df.columns) and str(df.columns[0]).startswith("Unnamed: 0"):
+                df = df.set_index(df.columns[0]).rename_axis(None)  # a written index
+                df.attrs["index_column"] = True
+            return df
+        if suffix in (".parquet", ".pq"):
+            return pd.read_parquet(path)
+    except ImportError as exc:
+        raise CLIError(f"cannot read {str(path)!r}: {exc} (pip install pyarrow)") from None
+    except Exception as exc:  # noqa: BLE001 - any parser error is the user's file
+        raise CLIError(f"cannot read {str(path)!r}: {exc}".splitlines()[0]) from None
+    raise CLIError(
+        f"cannot read {str(path)!r}: unknown file type {suffix!r} "
+        "(use .csv, .tsv, .parquet or .npy)"
+    )
+
+
+def write_table(data, path, index=False):
+    path = Path(path)
+    suffix = path.suffix.lower()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if suffix == ".npy":
+            np.save(path, np.asarray(data))
+        elif suffix in (".csv", ".txt", ".tsv"):
+            df = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
+            df.to_csv(path, sep="\t" if suffix == ".tsv" else ",", index=index)
+        elif suffix in (".parquet", ".pq"):
+            df = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
+            df.columns = [str(c) for c in df.columns]
+            df.to_parquet(path)
+        else:
+            raise CLIError(f"cannot write {str(path)!r}: unknown file type {suffix!r}")
+    except ImportError as exc:
+        raise CLIError(f"cannot write {str(path)!r}: {exc} (pip install pyarrow)") from None
+    except OSError as exc:
+        raise CLIError(f"cannot write {str(path)!r}: {exc}") from None
+
+
+def cmd_impute(args):
+    data = read_table(args.input)
+    est = make_imputer(args.method, parse_shape(args.shape), parse_settings(args.set),
+                       verbose=0 if args.quiet else 1)
+    if isinstance(data, pd.DataFrame):
+        est.set_output(transform="pandas")
+    start = time.perf_counter()
+    try:
+        out = est.fit_transform(data)
+    except ValueError as exc:
+        raise CLIError(str(exc).splitlines()[0]) from None
+    write_table(out, args.output, index=getattr(data, "attrs", {}).get("index_column", False))
+    if not args.quiet:
+        n_missing = int(pd.DataFrame(data).isna().to_numpy().sum())
+        print(f"imputed {n_missing} missing entries with {args.method} in "
+              f"{time.perf_counter() - start:.1f}s -> {args.output}", file=sys.stderr)
+    return 0
+
+
+# ---------------------------------------------------------------- compare
+def run_comparison(X, shape, methods, rates, mechanism="mcar", settings=None, seed=0,
+                   test_size=0.2, verbose=0, log=None):
+    """Fit each imputer on incomplete training rows, impute held-out rows.
+
+    Holes are made with :func:`sklimpute.simulate.make_missing` at each rate;
+    errors are measured on the hidden entries of the held-out rows.
+
+    Returns
+    -------
+    results : DataFrame
+        One row per (method, rate): mae, rmse, fit_seconds, transform_seconds.
+    examples : dict
+        For the first rate: ``{"truth", "missing", "imputed": {method: array}}``
+        on the first held-out rows, for figures.
+    """
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.model_selection import train_test_split
+
+    from .metrics import mae, rmse
+    from .simulate import make_missing
+
+    X_train, X_test = train_test_split(np.asarray(X, dtype=np.float64), test_size=test_size,
+                                       random_state=seed)
+    rows, examples = [], {}
+    for rate in rates:
+        Xtr, _ = make_missing(X_train, mechanism, rate, shape=shape, random_state=seed)
+        Xte, hidden = make_missing(X_test, mechanism, rate, shape=shape, random_state=seed + 1)
+        if not examples:
+            examples = {"truth": X_test[:8], "missing": Xte[:8], "imputed": {}}
+        for name in methods:
+            est = make_imputer(name, shape, settings, verbose=verbose, strict=False)
+            if "random_state" in est.get_params():
+                est.set_params(random_state=seed)
+            t0 = time.perf_counter()
+            with warnings.catch_warnings():  # IterativeImputer's early max_iter
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                est.fit(Xtr)
+            t1 = time.perf_counter()
+            out = est.transform(Xte)
+            t2 = time.perf_counter()
+            if out.shape != Xte.shape:  # a baseline dropped an all-missing feature
+                raise CLIError(f"{name} changed the number of features; its output "
+                               "cannot be scored")
+            rows.append({"method": name, "rate": rate, "mae": mae(X_test, out, hidden),
+                         "rmse": rmse(X_test, out, hidden), "fit_seconds": t1 - t0,
+                         "transform_seconds": t2 - t1})
+            if rate == rates[0]:
+                examples["imputed"][name] = out[:8]
+            if log:
+                r = rows[-1]
+                log(f"{name:>18s}  rate {rate:.2f}  MAE {r['mae']:.4f}  RMSE {r['rmse']:.4f}  "
+                    f"fit {r['fit_seconds']:.1f}s  transform {r['transform_seconds']:.2f}s")
+    return pd.DataFrame(rows), examples
+
+
+def format_markdown(results):
+    cols = ["method", "rate", "mae", "rmse", "fit_seconds", "transform_seconds"]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for _, r in results[cols].iterrows():
+        lines.append(f"| {r['method']} | {r['rate']:.2f} | {r['mae']:.4f} | {r['rmse']:.4f} | "
+                     f"{r['fit_seconds']:.2f} | {r['transform_seconds']:.2f} |")
+    return "\n".join(lines) + "\n"
+
+
+def load_data(spec, shape_text=None, n_samples=None, seed=0):
+    from . import datasets
+
+    shape = parse_shape(shape_text)
+    if spec in ("digits", "mnist"):
+        X, _ = datasets.load_digits() if spec == "digits" else datasets.load_mnist()
+        shape = shape or datasets.IMAGE_SHAPES[spec]
+    else:
+        data = read_table(spec)
+        X = np.asarray(data, dtype=np.float64) if not isinstance(data, pd.DataFrame) else None
+        if X is None:
+            numeric = data.select_dtypes("number")
+            if numeric.shape[1] < data.shape[1]:
+                raise CLIError(f"{spec}: non-numeric columns "
+                               f"{list(data.columns.difference(numeric.columns))}; "
+                               "compare needs numbers")
+            X = numeric.to_numpy(dtype=np.float64)
+        if np.isnan(X).any():
+            X = X[~np.isnan(X).any(axis=1)]
+            if len(X) < 10:
+                raise CLIError(f"{spec}: compare needs complete rows to hide entries from; "
+                               "fewer than 10 rows are complete")
+    if shape is not None and int(np.prod(shape)) != X.shape[1]:
+        raise CLIError(f"--shape {shape} has {int(np.prod(shape))} values but the data have "
+                       f"{X.shape[1]} features")
+    if n_samples and n_samples < len(X):
+        X = X[np.random.RandomState(seed).permutation(len(X))[:n_samples]]
+    return X, shape
+
+
+def cmd_compare(args, default_methods=None):
+    from .plotting import plot_error_vs_rate, plot_imputation_grid
+
+    methods = [m.strip() for m in (args.methods or ",".join(default_methods)).split(",") if m.strip()]
+    for m in methods:
+        if m not in all_methods():
+            raise CLIError(f"unknown method {m!r}; choose from: {', '.join(all_methods())}")
+    try:
+        rates = [float(r) for r in args.rates.split(",")]
+    except ValueError:
+        raise CLIError(f"--rates must be numbers like 0.2,0.3, got {args.rates!r}") from None
+    X, shape = load_data(args.data, args.shape, args.n_samples, args.seed)
+    out_dir = Path(args.output_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    log = None if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
+    if log:
+        log(f"{args.data}: {X.shape[0]} rows x {X.shape[1]} features, {args.mechanism} holes at "
+            f"rates {rates}; methods: {', '.join(methods)}")
+    try:
+        results, examples = run_comparison(X, shape, methods, rates, args.mechanism,
+                                           parse_settings(args.set), args.seed, log=log)
+    except ValueError as exc:
+        raise CLIError(str(exc).splitlines()[0]) from None
+    results.to_csv(out_dir / "results.csv", index=False)
+    markdown = format_markdown(results)
+    (out_dir / "results.md").write_text(markdown)
+    plot_error_vs_rate(results, metric="mae", path=out_dir / "error_vs_rate.png")
+    files = ["results.csv", "results.md", "error_vs_rate.png"]
+    if shape is not None:
+        plot_imputation_grid(examples["truth"], examples["missing"], examples["imputed"], shape,
+                             path=out_dir / "imputations.png")
+        files.append("imputations.png")
+    print(markdown)
+    if log:
+        log(f"wrote {', '.join(str(out_dir / f) for f in files)}")
+    return 0
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="sklimpute", description="Deep generative imputers for tables and images.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("impute", help="fill the missing entries of a CSV/TSV/Parquet/.npy file")
+    p.add_argument("input", help="file with holes: empty cells or NaN are missing")
+    p.add_argument("-o", "--output", required=True, help="where to write the completed file")
+    p.add_argument("--method", default="matrix_completion",
+                   help=f"imputer name: {', '.join(all_methods())}")
+    p.add_argument("--shape", help="image shape H,W or C,H,W when each row is an image")
+    p.add_argument("--set", nargs="*", metavar="KEY=VALUE", help="imputer parameters")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    p.set_defaults(func=cmd_impute)
+
+    def compare_args(p, data, rates, methods_help):
+        p.add_argument("--data", default=data, help="digits, mnist, or a file of complete rows")
+        p.add_argument("--shape", help="image shape H,W for a file of images")
+        p.add_argument("--mechanism", default="mcar", help="how holes are made (see make_missing)")
+        p.add_argument("--rates", default=rates, help="comma-separated missing rates")
+        p.add_argument("--methods", help=methods_help)
+        p.add_argument("--set", nargs="*", metavar="KEY=VALUE",
+                       help="parameters given to every imputer that has them (e.g. epochs=5)")
+        p.add_argument("--n-samples", type=int, help="use a random subset of this many rows")
+        p.add_argument("--seed", type=int, default=0)
+        p.add_argument("-q", "--quiet", action="store_true")
+
+    p = sub.add_parser("compare", help="compare imputers on data with simulated holes")
+    compare_args(p, "digits", "0.2,0.3,0.4,0.5",
+                 f"comma-separated names (default: all): {', '.join(all_methods())}")
+    p.add_argument("-o", "--output-dir", default="sklimpute-results")
+    p.set_defaults(func=lambda a: cmd_compare(a, list(all_methods())))
+
+    p = sub.add_parser("demo", help="compare on the bundled 8x8 digits (about a minute)")
+    compare_args(p, "digits", "0.2,0.3,0.4,0.5", "comma-separated names")
+    p.add_argument("-o", "--output-dir", default="sklimpute-demo")
+    p.set_defaults(func=lambda a: cmd_compare(a, DEMO_METHODS))
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except CLIError as exc:
+        print(f"sklimpute: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("sklimpute: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

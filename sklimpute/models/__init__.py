@@ -1,0 +1,1 @@
+"""One module per paper: its torch modules, its skorch net and its imputer."""

@@ -1,0 +1,217 @@
+"""The skorch pieces every neural imputer shares.
+
+* :class:`MaskedDataset` holds the scaled data and its observed mask as
+  tensors on the training device; :class:`BatchLoader` slices mini-batches out
+  of it by tensor indexing (no per-sample Python calls, no collation), and is
+  what skorch's ``iterator_train``/``iterator_valid`` use.
+* :class:`ImputerNet` is the skorch ``NeuralNet`` the models subclass: its
+  module is called as ``module(x=..., mask=...)`` and each model overrides
+  ``get_loss`` (or ``train_step`` for adversarial training), never
+  ``fit_loop``.
+* :func:`net_defaults` turns an imputer's common parameters into skorch
+  arguments: validation split, early stopping with best-weights restore,
+  progress output, user callbacks.
+* :func:`seeded` and :func:`torch_threads` set torch's random state and thread
+  count for the duration of a block and restore them afterwards, so fitting
+  an imputer never changes the caller's global state.
+"""
+
+from contextlib import contextmanager
+
+import numpy as np
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import Callback, EarlyStopping, ProgressBar
+from skorch.dataset import ValidSplit
+
+__all__ = [
+    "BatchLoader",
+    "EpochProgressBar",
+    "ImputerNet",
+    "MaskedDataset",
+    "net_defaults",
+    "seeded",
+    "torch_threads",
+]
+
+
+@contextmanager
+def seeded(seed, device="cpu"):
+    """Seed torch for the block and restore the previous generator states.
+
+    Parameters
+    ----------
+    seed : int
+        Seed for torch's CPU generator (and the CUDA device in use).
+    device : str or torch.device, default="cpu"
+        The device whose generator is also seeded and restored.
+
+    Examples
+    --------
+    >>> import torch
+    >>> with seeded(0):
+    ...     a = torch.rand(2)
+    >>> with seeded(0):
+    ...     b = torch.rand(2)
+    >>> bool((a == b).all())
+    True
+    """
+    device = torch.device(device)
+    cuda = [device.index or 0] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=cuda, device_type="cuda"):
+        torch.random.default_generator.manual_seed(seed)
+        if cuda:
+            with torch.cuda.device(cuda[0]):
+                torch.cuda.manual_seed(seed)
+        yield
+
+
+@contextmanager
+def torch_threads(n_threads):
+    """Use ``n_threads`` torch CPU threads inside the block, then restore."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(int(n_threads))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+class MaskedDataset(torch.utils.data.Dataset):
+    """Scaled data with holes set to 0, and its observed mask, as device tensors.
+
+    Indexing with an integer, a slice or an index tensor returns the skorch
+    pair ``({"x": x, "mask": mask}, None)``.
+    """
+
+    def __init__(self, X, observed, device="cpu"):
+        self.x = torch.as_tensor(np.asarray(X), dtype=torch.float32, device=device)
+        self.mask = torch.as_tensor(np.asarray(observed), dtype=torch.float32, device=device)
+
+    def __len__(self):
+        return self.x.shape[0]
+
+    def __getitem__(self, idx):
+        return {"x": self.x[idx], "mask": self.mask[idx]}, None
+
+
+class BatchLoader:
+    """Mini-batches of a :class:`MaskedDataset` (or a skorch ``Subset`` of one).
+
+    A drop-in for skorch's ``iterator_train``/``iterator_valid``: batches are
+    cut by tensor indexing on the data's device. Shuffling draws from torch's
+    global generator, which :func:`seeded` fixes during ``fit``. A last
+    training batch of a single row is dropped (batch norm cannot train on it).
+    """
+
+    def __init__(self, dataset, batch_size=64, shuffle=False, drop_last=False, **_):
+        idx = None
+        while isinstance(dataset, torch.utils.data.Subset):
+            sub = torch.as_tensor(np.asarray(dataset.indices), dtype=torch.long)
+            idx = sub if idx is None else sub[idx]
+            dataset = dataset.dataset
+        self.dataset = dataset
+        self.indices = torch.arange(len(dataset)) if idx is None else idx
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+        self.drop_last = drop_last
+
+    def __len__(self):
+        n, bs = len(self.indices), self.batch_size
+        return n // bs if self.drop_last else -(-n // bs)
+
+    def __iter__(self):
+        idx = self.indices
+        if self.shuffle:
+            idx = idx[torch.randperm(len(idx))]
+        n, bs = len(idx), self.batch_size
+        for start in range(0, n, bs):
+            batch = idx[start:start + bs]
+            if len(batch) < bs and (self.drop_last or (self.shuffle and len(batch) == 1 and n > 1)):
+                break
+            yield self.dataset[batch.to(self.dataset.x.device)]
+
+
+class ImputerNet(NeuralNet):
+    """skorch net of an imputer: the module is called as ``module(x=..., mask=...)``.
+
+    ``x`` is a batch of scaled data whose holes hold 0 and ``mask`` is 1 where
+    an entry is observed. Models subclass this and override ``get_loss``
+    (``y_true`` is always None: the targets are the observed entries of
+    ``X["x"]``), or ``train_step`` when they need several optimizers.
+    """
+
+    def __init__(self, module, *args, criterion=torch.nn.MSELoss, **kwargs):
+        super().__init__(module, criterion, *args, **kwargs)
+
+
+class EpochProgressBar(Callback):
+    """A tqdm bar over the epochs that shows the latest losses."""
+
+    def on_train_begin(self, net, **kwargs):
+        from tqdm.auto import tqdm
+
+        self.bar_ = tqdm(total=net.max_epochs, desc=type(net.module_).__name__, unit="epoch")
+
+    def on_epoch_end(self, net, **kwargs):
+        row = net.history[-1]
+        self.bar_.set_postfix({k: f"{row[k]:.4g}" for k in ("train_loss", "valid_loss") if k in row})
+        self.bar_.update(1)
+
+    def on_train_end(self, net, **kwargs):
+        self.bar_.close()
+        self.bar_ = None
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("bar_", None)
+        return state
+
+
+def net_defaults(imputer, n_samples, seed):
+    """skorch arguments from a :class:`~sklimpute.base.DeepImputer`'s parameters.
+
+    Parameters
+    ----------
+    imputer : DeepImputer
+        The imputer being fitted (reads ``epochs``, ``batch_size``, ``lr``,
+        ``validation_fraction``, ``patience``, ``callbacks``, ``verbose`` and
+        the resolved ``device_``).
+    n_samples : int
+        Number of training rows (a validation split needs at least one row
+        and must leave two to train on).
+    seed : int
+        Seed of the validation split.
+
+    Returns
+    -------
+    kwargs : dict
+        Keyword arguments for an :class:`ImputerNet` subclass.
+    """
+    fraction = float(imputer.validation_fraction)
+    n_valid = int(np.floor(n_samples * fraction))
+    use_valid = n_valid >= 1 and n_samples - n_valid >= 2
+    monitor = "valid_loss" if use_valid else "train_loss"
+    callbacks = []
+    if imputer.patience is not None:
+        callbacks.append(
+            ("early_stopping", EarlyStopping(monitor=monitor, patience=imputer.patience, load_best=True))
+        )
+    if imputer.verbose == 1:
+        callbacks.append(("epoch_progress", EpochProgressBar()))
+    elif imputer.verbose and imputer.verbose >= 2:
+        callbacks.append(("batch_progress", ProgressBar()))
+    callbacks.extend(imputer.callbacks or [])
+    return dict(
+        max_epochs=imputer.epochs,
+        batch_size=imputer.batch_size,
+        lr=imputer.lr,
+        optimizer=torch.optim.Adam,
+        device=str(imputer.device_),
+        train_split=ValidSplit(fraction, stratified=False, random_state=seed) if use_valid else None,
+        callbacks=callbacks,
+        iterator_train=BatchLoader,
+        iterator_valid=BatchLoader,
+        iterator_train__shuffle=True,
+        verbose=int(bool(imputer.verbose and imputer.verbose >= 2)),
+    )

@@ -1,0 +1,119 @@
+"""The ``sklimpute`` command: impute round-trips, compare outputs, clear errors."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sklimpute.cli import main
+
+
+@pytest.fixture
+def table(digits):
+    rng = np.random.RandomState(0)
+    X = digits[:200].copy()
+    X[rng.rand(*X.shape) < 0.2] = np.nan
+    return X
+
+
+def _one_error_line(capsys, rc, pattern):
+    err = capsys.readouterr().err.strip()
+    assert rc == 2
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert err.startswith("sklimpute: error:")
+    assert pattern in err
+
+
+def test_impute_csv_with_empty_cells_keeps_columns_and_index(tmp_path, table, capsys):
+    df = pd.DataFrame(table, columns=[f"f{i}" for i in range(64)], index=np.arange(200) * 3)
+    src, dst = tmp_path / "in.csv", tmp_path / "out.csv"
+    df.to_csv(src, na_rep="")  # empty cells are the holes
+    assert "f0,f1" in src.read_text().splitlines()[0] and ",," in src.read_text()
+    assert main(["impute", str(src), "-o", str(dst), "--method", "matrix_completion"]) == 0
+    out = pd.read_csv(dst, index_col=0)
+    assert list(out.columns) == list(df.columns)
+    assert list(out.index) == list(df.index)
+    assert not out.isna().any().any()
+    obs = ~np.isnan(table)
+    np.testing.assert_allclose(out.to_numpy()[obs], table[obs])
+    assert "imputed" in capsys.readouterr().err
+
+
+def test_impute_npy_with_settings_and_shape(tmp_path, table):
+    src, dst = tmp_path / "in.npy", tmp_path / "out.npy"
+    np.save(src, table)
+    rc = main(["impute", str(src), "-o", str(dst), "--shape", "8,8", "--set", "per_image=True",
+               "lam=0.5", "-q"])
+    assert rc == 0
+    out = np.load(dst)
+    assert out.shape == table.shape and not np.isnan(out).any()
+
+
+def test_impute_tsv_with_baseline(tmp_path, table):
+    src, dst = tmp_path / "in.tsv", tmp_path / "out.tsv"
+    pd.DataFrame(table).to_csv(src, sep="\t", index=False)
+    assert main(["impute", str(src), "-o", str(dst), "--method", "knn", "-q"]) == 0
+    assert not pd.read_csv(dst, sep="\t").isna().any().any()
+
+
+def test_unknown_method(tmp_path, table, capsys):
+    np.save(tmp_path / "in.npy", table)
+    rc = main(["impute", str(tmp_path / "in.npy"), "-o", str(tmp_path / "o.npy"), "--method", "magic"])
+    _one_error_line(capsys, rc, "unknown method 'magic'")
+
+
+def test_unreadable_file(tmp_path, capsys):
+    rc = main(["impute", str(tmp_path / "nope.csv"), "-o", str(tmp_path / "o.csv")])
+    _one_error_line(capsys, rc, "no such file")
+    (tmp_path / "bad.xyz").write_text("1,2")
+    rc = main(["impute", str(tmp_path / "bad.xyz"), "-o", str(tmp_path / "o.csv")])
+    _one_error_line(capsys, rc, "unknown file type")
+
+
+def test_shape_that_does_not_fit(tmp_path, table, capsys):
+    np.save(tmp_path / "in.npy", table)
+    rc = main(["impute", str(tmp_path / "in.npy"), "-o", str(tmp_path / "o.npy"), "--shape", "28,28"])
+    _one_error_line(capsys, rc, "784 values")
+    rc = main(["impute", str(tmp_path / "in.npy"), "-o", str(tmp_path / "o.npy"), "--shape", "a,b"])
+    _one_error_line(capsys, rc, "--shape must look like")
+
+
+def test_bad_setting(tmp_path, table, capsys):
+    np.save(tmp_path / "in.npy", table)
+    rc = main(["impute", str(tmp_path / "in.npy"), "-o", str(tmp_path / "o.npy"), "--set", "colour=1"])
+    _one_error_line(capsys, rc, "no parameter(s) colour")
+
+
+def test_non_numeric_column(tmp_path, capsys):
+    pd.DataFrame({"a": [1.0, None, 3.0], "b": ["x", "y", "z"]}).to_csv(tmp_path / "in.csv", index=False)
+    rc = main(["impute", str(tmp_path / "in.csv"), "-o", str(tmp_path / "o.csv")])
+    _one_error_line(capsys, rc, "non-numeric column")
+
+
+def test_compare_writes_table_and_figures(tmp_path, capsys):
+    out = tmp_path / "cmp"
+    rc = main(["compare", "--data", "digits", "--n-samples", "300", "--rates", "0.2,0.4",
+               "--methods", "matrix_completion,mean,knn", "-o", str(out), "-q"])
+    assert rc == 0
+    table = pd.read_csv(out / "results.csv")
+    assert set(table["method"]) == {"matrix_completion", "mean", "knn"}
+    assert set(table["rate"]) == {0.2, 0.4}
+    assert {"mae", "rmse", "fit_seconds", "transform_seconds"} <= set(table.columns)
+    mean_mae = table.query("method == 'mean'")["mae"].to_numpy()
+    assert np.all(table.query("method == 'knn'")["mae"].to_numpy() < mean_mae)
+    for name in ("results.md", "error_vs_rate.png", "imputations.png"):
+        assert (out / name).stat().st_size > 0
+    assert "| matrix_completion | 0.20 |" in capsys.readouterr().out
+
+
+def test_compare_on_a_file(tmp_path, digits):
+    pd.DataFrame(digits[:150]).to_csv(tmp_path / "d.csv", index=False)
+    rc = main(["compare", "--data", str(tmp_path / "d.csv"), "--rates", "0.3",
+               "--methods", "mean", "-o", str(tmp_path / "o"), "-q"])
+    assert rc == 0 and (tmp_path / "o" / "results.csv").exists()
+
+
+def test_compare_unknown_method_and_bad_rates(tmp_path, capsys):
+    rc = main(["compare", "--methods", "nope", "-o", str(tmp_path)])
+    _one_error_line(capsys, rc, "unknown method 'nope'")
+    rc = main(["compare", "--rates", "half", "--methods", "mean", "-o", str(tmp_path)])
+    _one_error_line(capsys, rc, "--rates must be numbers")
