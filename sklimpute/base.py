@@ -230,6 +230,10 @@ class BaseImputer(TransformerMixin, BaseEstimator):
     #: Scaling applied before ``_fit``/``_impute``: "standard", "minmax" or None.
     _scaling = "standard"
 
+    #: With an image ``shape``, pool the scaling statistics per channel (True)
+    #: or scale every pixel on its own (False).
+    _scale_per_channel = True
+
     #: Whether features with no observed value in ``fit`` are "empty" (dropped,
     #: or filled with 0 by ``keep_empty_features``). An imputer that completes
     #: each row from that row alone (per-image matrix completion) sets False.
@@ -316,7 +320,8 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         if self.add_indicator:
             self.indicator_ = MissingIndicator(missing_values=np.nan, error_on_new=False)
             self.indicator_.fit(X)
-        self.scaler_ = FeatureScaler(self._scaling, self.image_shape_).fit(X, observed)
+        pool = self.image_shape_ if self._scale_per_channel else None
+        self.scaler_ = FeatureScaler(self._scaling, pool).fit(X, observed)
         Xs = np.where(observed, self.scaler_.transform(X), 0.0)
         self._fit(Xs, observed)
         return self
@@ -435,6 +440,22 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         return tags
 
 
+def default_n_threads():
+    """Half the CPU cores, at least one: the default thread count of sklimpute.
+
+    On a 2-core machine beside another busy process, threads that spin on a
+    taken core are catastrophic: a conv VAE step on MNIST took 19 ms with one
+    torch thread and 750 ms with two, and IterativeImputer on the digits fitted
+    in 0.9 s with one BLAS thread and 10-47 s with two.
+
+    Examples
+    --------
+    >>> default_n_threads() >= 1
+    True
+    """
+    return max(1, (os.cpu_count() or 2) // 2)
+
+
 def resolve_device(device):
     """Turn ``device`` ("cpu", "cuda", "cuda:1", "auto", ...) into a torch.device.
 
@@ -486,11 +507,9 @@ class DeepImputer(BaseImputer):
         rule...), passed to the net as they are.
     n_threads : int or None, default=None
         Torch CPU threads used during ``fit``, ``transform`` and sampling
-        (torch's setting is restored afterwards). None uses half the CPU cores,
-        at least one: on a 2-core machine a conv VAE step on MNIST took 19 ms
-        with one thread and 750 ms with two while another process was busy
-        (OpenMP threads spin when a core is taken), and two threads were not
-        reliably faster even when idle.
+        (torch's setting is restored afterwards). None uses
+        :func:`default_n_threads`, half the CPU cores: more threads than free
+        cores make training many times slower.
     missing_values, shape, keep_empty_features, add_indicator, random_state, verbose
         See :class:`BaseImputer`. ``verbose=1`` shows a progress bar over the
         epochs with the current losses, ``verbose=2`` skorch's epoch table and
@@ -547,8 +566,7 @@ class DeepImputer(BaseImputer):
     def _threads(self):
         from .training import torch_threads
 
-        n = self.n_threads or max(1, (os.cpu_count() or 2) // 2)
-        return torch_threads(n)
+        return torch_threads(self.n_threads or default_n_threads())
 
     def _fit(self, X, observed):
         from .training import MaskedDataset, net_defaults, seeded

@@ -21,6 +21,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .base import default_n_threads
+
 #: sklimpute's imputers by command-line name ("module:Class", imported lazily).
 #: Each model issue adds its own name here.
 SKLIMPUTE_METHODS = {
@@ -169,9 +171,12 @@ def cmd_impute(args):
                        verbose=0 if args.quiet else 1)
     if isinstance(data, pd.DataFrame):
         est.set_output(transform="pandas")
+    from threadpoolctl import threadpool_limits
+
     start = time.perf_counter()
     try:
-        out = est.fit_transform(data)
+        with threadpool_limits(limits=default_n_threads()):
+            out = est.fit_transform(data)
     except ValueError as exc:
         raise CLIError(str(exc).splitlines()[0]) from None
     write_table(out, args.output, index=getattr(data, "attrs", {}).get("index_column", False))
@@ -184,7 +189,7 @@ def cmd_impute(args):
 
 # ---------------------------------------------------------------- compare
 def run_comparison(X, shape, methods, rates, mechanism="mcar", settings=None, seed=0,
-                   test_size=0.2, verbose=0, log=None):
+                   test_size=0.2, verbose=0, log=None, threads=None):
     """Fit each imputer on incomplete training rows, impute held-out rows.
 
     Holes are made with :func:`sklimpute.simulate.make_missing` at each rate;
@@ -198,14 +203,22 @@ def run_comparison(X, shape, methods, rates, mechanism="mcar", settings=None, se
         For the first rate: ``{"truth", "missing", "imputed": {method: array}}``
         on the first held-out rows, for figures.
     """
-    from sklearn.exceptions import ConvergenceWarning
     from sklearn.model_selection import train_test_split
+    from threadpoolctl import threadpool_limits
+
+    X_train, X_test = train_test_split(np.asarray(X, dtype=np.float64), test_size=test_size,
+                                       random_state=seed)
+    with threadpool_limits(limits=threads or default_n_threads()):
+        return _compare(X_train, X_test, shape, methods, rates, mechanism, settings, seed,
+                        verbose, log)
+
+
+def _compare(X_train, X_test, shape, methods, rates, mechanism, settings, seed, verbose, log):
+    from sklearn.exceptions import ConvergenceWarning
 
     from .metrics import mae, rmse
     from .simulate import make_missing
 
-    X_train, X_test = train_test_split(np.asarray(X, dtype=np.float64), test_size=test_size,
-                                       random_state=seed)
     rows, examples = [], {}
     for rate in rates:
         Xtr, _ = make_missing(X_train, mechanism, rate, shape=shape, random_state=seed)
@@ -297,7 +310,8 @@ def cmd_compare(args, default_methods=None):
             f"rates {rates}; methods: {', '.join(methods)}")
     try:
         results, examples = run_comparison(X, shape, methods, rates, args.mechanism,
-                                           parse_settings(args.set), args.seed, log=log)
+                                           parse_settings(args.set), args.seed, log=log,
+                                           threads=args.threads)
     except ValueError as exc:
         raise CLIError(str(exc).splitlines()[0]) from None
     results.to_csv(out_dir / "results.csv", index=False)
@@ -340,6 +354,8 @@ def build_parser():
                        help="parameters given to every imputer that has them (e.g. epochs=5)")
         p.add_argument("--n-samples", type=int, help="use a random subset of this many rows")
         p.add_argument("--seed", type=int, default=0)
+        p.add_argument("--threads", type=int,
+                       help="CPU threads for BLAS/OpenMP (default: half the cores)")
         p.add_argument("-q", "--quiet", action="store_true")
 
     p = sub.add_parser("compare", help="compare imputers on data with simulated holes")

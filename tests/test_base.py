@@ -1,14 +1,12 @@
 """DeepImputer's training machinery (skorch), seeding, devices and sampling."""
 
-import os
-
 import numpy as np
 import pytest
 import torch
 from conftest import MaskedMLPImputer
 from skorch.callbacks import Callback
 
-from sklimpute.base import FeatureScaler, check_image_shape, resolve_device
+from sklimpute.base import FeatureScaler, check_image_shape, default_n_threads, resolve_device
 
 
 @pytest.fixture
@@ -101,7 +99,7 @@ def test_threads_set_during_fit_and_restored(X, n_threads):
         probe = ThreadProbe()
         imp = MaskedMLPImputer(epochs=1, n_threads=n_threads, callbacks=[probe], random_state=0)
         imp.fit(X).transform(X)
-        expected = n_threads or max(1, (os.cpu_count() or 2) // 2)
+        expected = n_threads or default_n_threads()
         assert probe.threads_ == expected
         assert torch.get_num_threads() == 3
     finally:
