@@ -230,10 +230,6 @@ class BaseImputer(TransformerMixin, BaseEstimator):
     #: Scaling applied before ``_fit``/``_impute``: "standard", "minmax" or None.
     _scaling = "standard"
 
-    #: With an image ``shape``, pool the scaling statistics per channel (True)
-    #: or scale every pixel on its own (False).
-    _scale_per_channel = True
-
     #: Whether features with no observed value in ``fit`` are "empty" (dropped,
     #: or filled with 0 by ``keep_empty_features``). An imputer that completes
     #: each row from that row alone (per-image matrix completion) sets False.
@@ -320,8 +316,7 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         if self.add_indicator:
             self.indicator_ = MissingIndicator(missing_values=np.nan, error_on_new=False)
             self.indicator_.fit(X)
-        pool = self.image_shape_ if self._scale_per_channel else None
-        self.scaler_ = FeatureScaler(self._scaling, pool).fit(X, observed)
+        self.scaler_ = FeatureScaler(self._scaling, self.image_shape_).fit(X, observed)
         Xs = np.where(observed, self.scaler_.transform(X), 0.0)
         self._fit(Xs, observed)
         return self

@@ -558,10 +558,6 @@ class MatrixCompletionImputer(BaseImputer):
         self.max_iter = max_iter
         self.tol = tol
 
-    # the whole-matrix model standardises every pixel on its own: on the
-    # digits this beat per-channel pooling (hidden MAE 0.115 vs 0.130 at 20%)
-    _scale_per_channel = False
-
     @property
     def _has_empty_features(self):
         # per image, a pixel missing in every training image is still filled
