@@ -2,6 +2,7 @@
 
 from .base import BaseImputer, DeepImputer
 from .models.matrix_completion import MatrixCompletionImputer
+from .models.vaewl import VAEImputer, VAEWLImputer
 from .simulate import make_missing
 
 __version__ = "0.1.0"
@@ -10,6 +11,8 @@ __all__ = [
     "BaseImputer",
     "DeepImputer",
     "MatrixCompletionImputer",
+    "VAEImputer",
+    "VAEWLImputer",
     "make_missing",
     "__version__",
 ]

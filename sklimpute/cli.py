@@ -27,6 +27,8 @@ from .base import default_n_threads
 #: Each model issue adds its own name here.
 SKLIMPUTE_METHODS = {
     "matrix_completion": "sklimpute.models.matrix_completion:MatrixCompletionImputer",
+    "vaewl": "sklimpute.models.vaewl:VAEWLImputer",
+    "vae": "sklimpute.models.vaewl:VAEImputer",
 }
 
 #: scikit-learn's imputers, the baselines of every comparison.

@@ -26,9 +26,11 @@ from skorch.dataset import ValidSplit
 
 __all__ = [
     "BatchLoader",
+    "HidingMixin",
     "EpochProgressBar",
     "ImputerNet",
     "MaskedDataset",
+    "hide_entries",
     "net_defaults",
     "seeded",
     "torch_threads",
@@ -143,6 +145,57 @@ class ImputerNet(NeuralNet):
 
     def __init__(self, module, *args, criterion=torch.nn.MSELoss, **kwargs):
         super().__init__(module, criterion, *args, **kwargs)
+
+
+def hide_entries(mask, rate, n_channels=1, generator=None):
+    """``mask`` with a random ``rate`` share of its entries set to 0.
+
+    Rows are ``C * H * W`` with ``C = n_channels`` (channels first); with
+    several channels whole pixels are hidden, all channels at once, like the
+    MCAR holes of :func:`~sklimpute.make_missing`.
+
+    Examples
+    --------
+    >>> mask = torch.ones(1000, 6)
+    >>> seen = hide_entries(mask, 0.3, n_channels=2, generator=torch.Generator().manual_seed(0))
+    >>> round(1 - seen.mean().item(), 1), bool((seen[:, :3] == seen[:, 3:]).all())
+    (0.3, True)
+    """
+    if not rate:
+        return mask
+    n, c = mask.shape[0], int(n_channels)
+    u = torch.rand((n, 1, mask.shape[1] // c), generator=generator, device=mask.device, dtype=mask.dtype)
+    keep = (u >= rate).to(mask.dtype).expand(n, c, -1).reshape(mask.shape)
+    return mask * keep
+
+
+class HidingMixin:
+    """Hide a share of the observed entries of every batch (training on holes we can score).
+
+    For nets with the attributes ``hide_rate`` and ``n_channels``: :meth:`hide`
+    draws a ``seen`` mask from the observed one. Training batches draw from
+    torch's (seeded) global generator; validation batches from a generator
+    re-seeded with ``valid_seed`` at the start of every epoch, so the
+    validation loss of different epochs is measured on the same hidden entries
+    and early stopping compares like with like.
+    """
+
+    def hide(self, mask, generator=None, rate=None):
+        """``seen``: ``mask`` with a ``rate`` (default ``hide_rate``) share hidden."""
+        rate = self.hide_rate if rate is None else rate
+        return hide_entries(mask, rate, self.n_channels, generator)
+
+    def valid_generator(self):
+        """The validation hiding's generator (None outside ``fit``)."""
+        return getattr(self, "_valid_generator", None)
+
+    def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        super().on_epoch_begin(net, dataset_train=dataset_train, dataset_valid=dataset_valid, **kwargs)
+        self._valid_generator = torch.Generator(device=self.device).manual_seed(int(self.valid_seed))
+
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        super().on_train_end(net, X=X, y=y, **kwargs)
+        self._valid_generator = None  # torch generators cannot be pickled
 
 
 class EpochProgressBar(Callback):

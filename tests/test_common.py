@@ -16,17 +16,19 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklimpute import MatrixCompletionImputer
+from sklimpute import MatrixCompletionImputer, VAEWLImputer
 
 IMPUTERS = [
     MatrixCompletionImputer(),
     MaskedMLPImputer(epochs=3, hidden=16),
+    VAEWLImputer(epochs=20, lr=3e-3, dropout=0.0),
 ]
 
 #: one hyperparameter per imputer that GridSearchCV can tune
 GRIDS = {
     "MatrixCompletionImputer": {"lam": [0.5, 5.0]},
     "MaskedMLPImputer": {"hidden": [8, 32]},
+    "VAEWLImputer": {"gamma": [2.0, 5.0]},
 }
 
 ids = [type(e).__name__ for e in IMPUTERS]
