@@ -1,6 +1,7 @@
 """sklimpute: deep generative imputers as scikit-learn estimators, for tables and images."""
 
 from .base import BaseImputer, DeepImputer
+from .models.gain import GAINImputer, SpatialGAINImputer
 from .models.matrix_completion import MatrixCompletionImputer
 from .models.vaewl import VAEImputer, VAEWLImputer
 from .simulate import make_missing
@@ -10,7 +11,9 @@ __version__ = "0.1.0"
 __all__ = [
     "BaseImputer",
     "DeepImputer",
+    "GAINImputer",
     "MatrixCompletionImputer",
+    "SpatialGAINImputer",
     "VAEImputer",
     "VAEWLImputer",
     "make_missing",

@@ -29,6 +29,8 @@ SKLIMPUTE_METHODS = {
     "matrix_completion": "sklimpute.models.matrix_completion:MatrixCompletionImputer",
     "vaewl": "sklimpute.models.vaewl:VAEWLImputer",
     "vae": "sklimpute.models.vaewl:VAEImputer",
+    "gain": "sklimpute.models.gain:GAINImputer",
+    "spatialgain": "sklimpute.models.gain:SpatialGAINImputer",
 }
 
 #: scikit-learn's imputers, the baselines of every comparison.

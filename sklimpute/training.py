@@ -25,6 +25,7 @@ from skorch.callbacks import Callback, EarlyStopping, ProgressBar
 from skorch.dataset import ValidSplit
 
 __all__ = [
+    "AdversarialNet",
     "BatchLoader",
     "HidingMixin",
     "EpochProgressBar",
@@ -196,6 +197,92 @@ class HidingMixin:
     def on_train_end(self, net, X=None, y=None, **kwargs):
         super().on_train_end(net, X=X, y=y, **kwargs)
         self._valid_generator = None  # torch generators cannot be pickled
+
+
+class AdversarialNet(ImputerNet):
+    """skorch net of a generator (``module``) and a discriminator, each with its optimizer.
+
+    The skorch way of adding a module and an optimizer (see skorch's
+    customisation guide): ``discriminator_`` is created in
+    :meth:`initialize_module` and ``optimizer_d_`` in
+    :meth:`initialize_optimizer`, so skorch moves them to the device, saves
+    them with the net, and ``set_params`` reaches them
+    (``discriminator__...``, ``optimizer_d__...``). ``optimizer_`` updates
+    the generator's parameters only and ``optimizer_d_`` the
+    discriminator's.
+
+    :meth:`train_step` alternates: subclasses give :meth:`generate` (the
+    generator's pass on a batch), :meth:`discriminator_loss` and
+    :meth:`generator_loss`. A step whose loss is not finite is skipped (no
+    parameter moves) and counted in the history (``skipped_steps``); an epoch
+    of only skipped steps stops the training with a clear error instead of
+    leaving NaN weights behind.
+    """
+
+    prefixes_ = ImputerNet.prefixes_ + ["discriminator", "optimizer_d"]
+
+    def __init__(self, module, *args, discriminator, optimizer_d=torch.optim.Adam, **kwargs):
+        super().__init__(module, *args, **kwargs)
+        self.discriminator = discriminator
+        self.optimizer_d = optimizer_d
+
+    def initialize_module(self):
+        super().initialize_module()
+        params = self.get_params_for("discriminator")
+        self.discriminator_ = self.initialized_instance(self.discriminator, params)
+        return self
+
+    def initialize_optimizer(self, triggered_directly=None):
+        args, kwargs = self.get_params_for_optimizer("optimizer", self.module_.named_parameters())
+        self.optimizer_ = self.optimizer(*args, **kwargs)
+        args, kwargs = self.get_params_for_optimizer("optimizer_d", self.discriminator_.named_parameters())
+        self.optimizer_d_ = self.optimizer_d(*args, **kwargs)
+        return self
+
+    def generate(self, batch, training):  # pragma: no cover - abstract
+        """The generator's pass: a dict the two losses read."""
+        raise NotImplementedError
+
+    def discriminator_loss(self, state):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def generator_loss(self, state):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @staticmethod
+    def _descend(loss, optimizer):
+        """Backpropagate ``loss`` and step ``optimizer``; False if the loss is not finite."""
+        if not torch.isfinite(loss):
+            return False
+        loss.backward()
+        optimizer.step()
+        return True
+
+    def train_step(self, batch, **fit_params):
+        """One discriminator step, then one generator step, on the same batch."""
+        self._set_training(True)
+        state = self.generate(batch, training=True)
+        self.optimizer_d_.zero_grad(set_to_none=True)
+        d_loss = self.discriminator_loss(state)
+        ok_d = self._descend(d_loss, self.optimizer_d_)
+        self.optimizer_.zero_grad(set_to_none=True)
+        g_loss = self.generator_loss(state)
+        ok_g = self._descend(g_loss, self.optimizer_)
+        self.history.record_batch("d_loss", float(d_loss.detach()))
+        self.history.record_batch("skipped", int(not (ok_d and ok_g)))
+        return {"loss": g_loss.detach(), "y_pred": state.get("x_hat")}
+
+    def on_epoch_end(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        super().on_epoch_end(net, dataset_train=dataset_train, dataset_valid=dataset_valid, **kwargs)
+        skipped = [b.get("skipped", 0) for b in self.history[-1, "batches"] if "skipped" in b]
+        if skipped:
+            self.history.record("skipped_steps", int(sum(skipped)))
+            if all(skipped):
+                raise FloatingPointError(
+                    f"{type(self.module_).__name__} training diverged: every step of epoch "
+                    f"{len(self.history)} had a non-finite loss. Lower lr, or try another "
+                    "random_state; the imputer was not fitted."
+                )
 
 
 class EpochProgressBar(Callback):

@@ -16,12 +16,14 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklimpute import MatrixCompletionImputer, VAEWLImputer
+from sklimpute import GAINImputer, MatrixCompletionImputer, SpatialGAINImputer, VAEWLImputer
 
 IMPUTERS = [
     MatrixCompletionImputer(),
     MaskedMLPImputer(epochs=3, hidden=16),
     VAEWLImputer(epochs=20, lr=3e-3, dropout=0.0),
+    GAINImputer(epochs=60),
+    SpatialGAINImputer(epochs=8),
 ]
 
 #: one hyperparameter per imputer that GridSearchCV can tune
@@ -29,6 +31,8 @@ GRIDS = {
     "MatrixCompletionImputer": {"lam": [0.5, 5.0]},
     "MaskedMLPImputer": {"hidden": [8, 32]},
     "VAEWLImputer": {"gamma": [2.0, 5.0]},
+    "GAINImputer": {"alpha": [10.0, 100.0]},
+    "SpatialGAINImputer": {"hint_rate": [0.5, 0.9]},
 }
 
 ids = [type(e).__name__ for e in IMPUTERS]
