@@ -270,7 +270,8 @@ class AdversarialNet(ImputerNet):
         ok_g = self._descend(g_loss, self.optimizer_)
         self.history.record_batch("d_loss", float(d_loss.detach()))
         self.history.record_batch("skipped", int(not (ok_d and ok_g)))
-        return {"loss": g_loss.detach(), "y_pred": state.get("x_hat")}
+        # skorch only needs the loss; no prediction is kept for the training batches
+        return {"loss": g_loss.detach(), "y_pred": None}
 
     def on_epoch_end(self, net, dataset_train=None, dataset_valid=None, **kwargs):
         super().on_epoch_end(net, dataset_train=dataset_train, dataset_valid=dataset_valid, **kwargs)

@@ -31,7 +31,7 @@ from torch import nn
 
 from ..base import DeepImputer
 from ..nn import MLP, init_xavier
-from ..training import AdversarialNet, HidingMixin
+from ..training import AdversarialNet, HidingMixin, hide_entries
 
 __all__ = [
     "DenseGAINNet",
@@ -181,9 +181,8 @@ def draw_hint(seen, rate, mode="code", n_channels=1, generator=None):
     >>> h.tolist()
     [[0.5, 0.5, 0.5, 0.5]]
     """
-    n, c = seen.shape[0], int(n_channels)
-    u = torch.rand((n, 1, seen.shape[1] // c), generator=generator, device=seen.device, dtype=seen.dtype)
-    b = (u < rate).to(seen.dtype).expand(n, c, -1).reshape(seen.shape)
+    # revealing a ``rate`` share is hiding the other ``1 - rate`` of an all-ones mask
+    b = hide_entries(torch.ones_like(seen), 1.0 - float(rate), n_channels, generator)
     h = b * seen if mode == "code" else b * seen + 0.5 * (1.0 - b)
     return h, b
 
@@ -290,12 +289,6 @@ class GAINNet(HidingMixin, AdversarialNet):
             hidden = mask - seen
             loss = self._mean((x - g) ** 2, hidden)
         return {"loss": loss, "y_pred": g}
-
-    def train_step(self, batch, **fit_params):
-        # ``y_pred`` is not kept by this net: skorch only needs the loss
-        step = super().train_step(batch, **fit_params)
-        step["y_pred"] = None
-        return step
 
 
 # --------------------------------------------------------------------------- #
