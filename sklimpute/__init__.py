@@ -1,7 +1,7 @@
 """sklimpute: deep generative imputers as scikit-learn estimators, for tables and images."""
 
 from .base import BaseImputer, DeepImputer
-from .models.gain import GAINImputer, SpatialGAINImputer
+from .models.gain import GAINImputer, SingleImageImputer, SpatialGAINImputer
 from .models.matrix_completion import MatrixCompletionImputer
 from .models.vaewl import VAEImputer, VAEWLImputer
 from .simulate import make_missing
@@ -13,6 +13,7 @@ __all__ = [
     "DeepImputer",
     "GAINImputer",
     "MatrixCompletionImputer",
+    "SingleImageImputer",
     "SpatialGAINImputer",
     "VAEImputer",
     "VAEWLImputer",
