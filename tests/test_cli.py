@@ -48,6 +48,19 @@ def test_impute_npy_with_settings_and_shape(tmp_path, table):
     assert out.shape == table.shape and not np.isnan(out).any()
 
 
+def test_impute_a_corner_of_each_image_with_single_image(tmp_path, digits):
+    images = digits[:3].copy()
+    images.reshape(3, 8, 8)[:, 6:, 5:][:, [0, 1], [1, 2]] = np.nan  # holes in a corner
+    src, dst = tmp_path / "in.npy", tmp_path / "out.npy"
+    np.save(src, images)
+    rc = main(["impute", str(src), "-o", str(dst), "--method", "single_image", "--shape", "8,8",
+               "--set", "estimator='nearest'", "-q"])
+    assert rc == 0
+    out = np.load(dst)
+    assert not np.isnan(out).any()
+    np.testing.assert_array_equal(out[~np.isnan(images)], images[~np.isnan(images)])
+
+
 def test_impute_tsv_with_baseline(tmp_path, table):
     src, dst = tmp_path / "in.tsv", tmp_path / "out.tsv"
     pd.DataFrame(table).to_csv(src, sep="\t", index=False)
