@@ -28,13 +28,18 @@ Our protocol, per seed:
 Imputers: ``VAE-WL`` and ``VAE`` (the paper's network; see ``--dropout``),
 ``VAE-WL+skip`` (our option ``skip_connection=True``), ``KNN``, ``Iterative``
 (``n_nearest_features=20`` so that it finishes), ``MatrixCompletion``,
-``Mean``, and ``GAIN`` when :mod:`sklimpute.models.gain` exists.
+``Mean``, ``GAIN`` and ``SpatialGAIN`` (at most 15 epochs, the SpatialGAIN
+paper's cap); on complete images both GAINs hide the test's missing rate from
+their generator in every batch (``hide_rate=rate``), as VAE-WL does, since
+they would otherwise see no hole to learn from.
 
 Run from the repository root::
 
     python benchmarks/vaewl_mnist.py                 # the full table (3 seeds, 4 rates)
     python benchmarks/vaewl_mnist.py --quick         # smoke test: 1 seed, 2 rates, 2 epochs
     python benchmarks/vaewl_mnist.py --dropout 0.2 --epochs 200   # the paper's exact training (hours)
+    python benchmarks/vaewl_mnist.py --merge --methods GAIN,SpatialGAIN --seeds 1
+        # add rows for some methods to the existing table without rerunning the others
 
 Writes ``benchmarks/results/vaewl_mnist.md``, ``.csv`` and ``.png`` (the
 figure: original, with holes, VAE, VAE-WL, VAE-WL+skip at the largest rate).
@@ -62,8 +67,9 @@ PAPER = {
     0.5: {"VAE-WL": 0.039, "VAE": 0.067, "GAIN": 0.064},
 }
 
-NEURAL = ("VAE-WL", "VAE", "VAE-WL+skip", "GAIN")
-ALL_METHODS = ("VAE-WL", "VAE", "VAE-WL+skip", "KNN", "Iterative", "MatrixCompletion", "Mean", "GAIN")
+NEURAL = ("VAE-WL", "VAE", "VAE-WL+skip", "GAIN", "SpatialGAIN")
+ALL_METHODS = ("VAE-WL", "VAE", "VAE-WL+skip", "KNN", "Iterative", "MatrixCompletion", "Mean", "GAIN",
+               "SpatialGAIN")
 
 
 def _gain_available():
@@ -102,10 +108,17 @@ def make_imputer(name, setting, rate, seed, args):
         return MatrixCompletionImputer(shape=SHAPE, random_state=seed)
     if name == "Mean":
         return SimpleImputer()
-    if name == "GAIN":
-        from sklimpute.models.gain import GAINImputer
+    if name in ("GAIN", "SpatialGAIN"):
+        from sklimpute.models.gain import GAINImputer, SpatialGAINImputer
 
-        return GAINImputer(shape=SHAPE, random_state=seed, **({"epochs": args.gain_epochs} if args.gain_epochs else {}))
+        # on complete images the GAINs only see holes if some are hidden from
+        # the generator: the test's rate, as for VAE-WL; on incomplete images
+        # their defaults (GAIN: 0, SpatialGAIN: 0.2)
+        extra = {"hide_rate": rate} if setting == "complete" else {}
+        if name == "GAIN":
+            epochs = {"epochs": args.gain_epochs} if args.gain_epochs else {}
+            return GAINImputer(**epochs, **extra, **deep)
+        return SpatialGAINImputer(epochs=args.spatialgain_epochs, **extra, **deep)
     raise ValueError(f"unknown method {name!r}")
 
 
@@ -258,6 +271,14 @@ def write_report(df, args, methods, elapsed, path):
         f"* data: the 5,000-image MNIST subset of `sklimpute.datasets.load_mnist`, 3,000 training / "
         f"1,000 validation / 1,000 test images per seed; seeds {', '.join(map(str, seeds))}; "
         "MCAR per pixel; mean ± standard deviation over the seeds.",
+    ]
+    counts = df.groupby("method").seed.nunique()
+    fewer = [m for m in methods if m in counts and counts[m] < len(seeds)]
+    if fewer:
+        lines.append(f"* {', '.join(fewer)}: fewer seeds ("
+                     + ", ".join(f"{m}: {counts[m]}" for m in fewer)
+                     + "); a single value has no ±.")
+    lines += [
         f"* VAE-WL and VAE: the paper's network (two 3x3 stride-2 convolutions with 32 filters, dense "
         f"392 and 196, latent 32, mirrored decoder, BCE, Adam 0.001, batches of 64), "
         f"dropout {args.dropout}, at most {args.epochs} epochs with early stopping (patience 10) on the "
@@ -272,8 +293,10 @@ def write_report(df, args, methods, elapsed, path):
         "'calculated with the original images and the imputed ones'.",
         f"* {platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, "
         f"{args.jobs} worker process(es) with one torch thread each; torch {torch.__version__}, "
-        f"scikit-learn {sklearn.__version__}, sklimpute {sklimpute.__version__}; total "
-        f"{elapsed / 60:.1f} minutes.",
+        f"scikit-learn {sklearn.__version__}, sklimpute {sklimpute.__version__}; "
+        + (f"this command (`--merge`: its methods' rows added to an earlier run's, whose command "
+           f"and time the git history of this file gives) took {elapsed / 60:.1f} minutes."
+           if args.merge else f"total {elapsed / 60:.1f} minutes."),
         "",
         "## The paper's Table 1 (MNIST rows, paper)",
         "",
@@ -335,6 +358,11 @@ def parse_args(argv=None):
     p.add_argument("--epochs", type=int, default=30, help="max epochs of VAE-WL and VAE (default 30)")
     p.add_argument("--skip-epochs", type=int, default=10, help="max epochs of VAE-WL+skip (default 10)")
     p.add_argument("--gain-epochs", type=int, default=None, help="epochs of GAIN (default: its own)")
+    p.add_argument("--spatialgain-epochs", type=int, default=15,
+                   help="max epochs of SpatialGAIN (default 15, the SpatialGAIN paper's cap)")
+    p.add_argument("--merge", action="store_true",
+                   help="run only --methods and merge their rows into the existing CSV (replacing "
+                        "the same setting, rate, seed and method), then rewrite the report")
     p.add_argument("--dropout", type=float, default=0.0,
                    help="dropout of the VAEs (default 0.0; the paper's 0.2 needs ~4x the epochs)")
     p.add_argument("--jobs", type=int, default=2, help="worker processes, one torch thread each (default 2)")
@@ -346,6 +374,7 @@ def parse_args(argv=None):
     if args.quick:
         args.seeds, args.rates, args.epochs, args.skip_epochs = 1, "0.3,0.5", 2, 1
         args.gain_epochs = args.gain_epochs or 2
+        args.spatialgain_epochs = 2
     return args
 
 
@@ -353,7 +382,7 @@ def main(argv=None):
     args = parse_args(argv)
     rates = [float(r) for r in args.rates.split(",")]
     settings = [s.strip() for s in args.settings.split(",")]
-    methods = [m for m in ALL_METHODS if m != "GAIN" or _gain_available()]
+    methods = [m for m in ALL_METHODS if "GAIN" not in m or _gain_available()]
     if args.methods:
         wanted = [m.strip() for m in args.methods.split(",")]
         unknown = sorted(set(wanted) - set(ALL_METHODS))
@@ -379,6 +408,12 @@ def main(argv=None):
                 images = cell_images
     elapsed = time.perf_counter() - start
     df = pd.DataFrame(rows)
+    if args.merge and out.with_suffix(".csv").exists():
+        old = pd.read_csv(out.with_suffix(".csv"))
+        key = ["setting", "rate", "seed", "method"]
+        replaced = old.set_index(key).index.isin(df.set_index(key).index)
+        df = pd.concat([old[~replaced], df], ignore_index=True)
+        methods = [m for m in ALL_METHODS if m in set(df.method)]
     df.to_csv(out.with_suffix(".csv"), index=False)
     write_report(df, args, methods, elapsed, out.with_suffix(".md"))
     if images is not None and any(k in images for k in ("VAE", "VAE-WL")):
