@@ -849,7 +849,9 @@ class SingleImageImputer(BaseImputer):
         pixels. When given, an image may have no missing pixels outside it.
     crop_stride : int or None, default=None
         Step between the corners of the crops. None: an eighth of the
-        region's smaller side (at least 1).
+        region's larger side (at least 1), which keeps the number of crops
+        near ``64 H W / max(h, w)**2`` for an ``h x w`` region (a thin strip
+        of holes would otherwise give one crop per pixel).
     beta : float, default=0.0
         Pruning: crops whose distance to **A** exceeds ``mean - beta * std``
         are dropped (the paper's :math:`\\beta`, value not given there; 0
@@ -1007,7 +1009,7 @@ class SingleImageImputer(BaseImputer):
 
         t0 = time.perf_counter()
         top, left, h, w = self._region(missing)
-        stride = self.crop_stride or max(1, min(h, w) // 8)
+        stride = self.crop_stride or max(1, max(h, w) // 8)
         crops, _ = crops_outside(image, (top, left, h, w), stride)
         c, H, W = image.shape
         if len(crops) == 0:
