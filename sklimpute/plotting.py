@@ -163,8 +163,11 @@ def plot_imputation_grid(X_true, X_missing, imputed, shape, *, n_images=8,
     rows += [_to_rgb(v[:n], shape, lo, span) for v in imputed.values()]
 
     H, W = shape[-2:]
-    cell = 1.1
-    fig = _new_figure((cell * n * max(W / H, 0.5) + 1.0, cell * len(rows)))
+    # inches per image: larger images get larger panels (up to 2.5x), and the
+    # row labels get the width their longest one needs
+    cell = 1.1 * min(max(H / 28, 1.0), 2.5)
+    label_width = 0.4 + 0.1 * max(len(t) for t in row_titles)
+    fig = _new_figure((cell * n * max(W / H, 0.5) + label_width, cell * len(rows)))
     axes = fig.subplots(len(rows), n, squeeze=False)
     for r, (images, label) in enumerate(zip(rows, row_titles)):
         for c in range(n):
