@@ -7,7 +7,7 @@ crops that avoid the corner), its nearest-crop baseline, and per-image matrix
 completion; prints the RMSE on the lost pixels and saves
 ``photo_single_image.png`` (the corner's neighbourhood: original / with holes /
 imputed) next to this script, or in the folder given as the first argument.
-Takes about a minute on one CPU core.
+Takes two to three minutes on one CPU core (the SpatialGAIN training).
 
 Run: ``python examples/photo_single_image.py [OUTPUT_DIR]``
 """
