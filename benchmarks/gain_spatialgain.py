@@ -34,6 +34,9 @@ repository root::
 
     python benchmarks/gain_spatialgain.py                    # both tables, 3 seeds (about 45 min on 2 cores)
     python benchmarks/gain_spatialgain.py --parts table2     # one table
+    python benchmarks/gain_spatialgain.py --parts table1 --data wine --methods GAIN
+                                                             # rerun a subset: its rows replace
+                                                             # the same rows of the CSV
     python benchmarks/gain_spatialgain.py --quick            # smoke test (1 seed, small data, 2 epochs), to /tmp
     python benchmarks/gain_spatialgain.py --report-only      # rewrite the report from the CSV files
 
@@ -366,6 +369,9 @@ def parse_args(argv=None):
     p.add_argument("--parts", default="table1,table2", help="table1, table2 or both (default)")
     p.add_argument("--seeds", type=int, default=3, help="number of seeds (default 3)")
     p.add_argument("--data", default=",".join(SHAPES), help="Table 1 data sets (default: all)")
+    p.add_argument("--methods", default=None,
+                   help="methods to run (default: all); the rows of a run replace the same "
+                        "(data, seed, method) rows of the existing CSV, the others are kept")
     p.add_argument("--jobs", type=int, default=2, help="worker processes, one torch thread each")
     p.add_argument("--quick", action="store_true", help="smoke test: 1 seed, small data, 2 epochs")
     p.add_argument("--report-only", action="store_true", help="rewrite the report from the CSVs")
@@ -390,17 +396,26 @@ def main(argv=None):
         return
     parts = args.parts.split(",")
     seeds = range(1 if args.quick else args.seeds)
+    methods = args.methods.split(",") if args.methods else None
     tasks = []
     if "table1" in parts:
         for name in args.data.split(","):
             for m in T1_METHODS:
-                if not (m == "Iterative" and name == "mnist"):
+                if not (m == "Iterative" and name == "mnist") and (methods is None or m in methods):
                     tasks += [("table1", name, s, m, args.quick) for s in seeds]
     if "table2" in parts:
         tasks += [("table2", mech, s, m, args.quick) for mech in MECHANISMS for s in seeds
-                  for m in T2_METHODS]
+                  for m in T2_METHODS if methods is None or m in methods]
     tasks.sort(key=lambda t: -_COST.get((t[1], t[3]), 0.1))
     rows, images, t0 = {"table1": [], "table2": []}, {}, time.perf_counter()
+    keep = {}  # rows of the existing CSVs that this run does not repeat
+    for table in ("table1", "table2"):
+        path = out / f"gain_spatialgain_{table}.csv"
+        ran = {(t[1], t[2], t[3]) for t in tasks if t[0] == table}
+        if path.exists():
+            old = pd.read_csv(path)
+            keep[table] = old[[(d, s, m) not in ran for d, s, m in
+                               zip(old["data"], old["seed"], old["method"])]]
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         futures = {pool.submit(run_task, t): t for t in tasks}
         for done, fut in enumerate(as_completed(futures), 1):
@@ -412,7 +427,8 @@ def main(argv=None):
                   f"{row['data']} seed {row['seed']} {row['method']}: RMSE {row['rmse']:.4f} "
                   f"({row['fit_s']:.0f} s)", flush=True)
             # written as the runs finish: an interrupted run keeps what it measured
-            pd.DataFrame(rows[row["table"]]).sort_values(["data", "method", "seed"]).to_csv(
+            table = pd.concat([keep.get(row["table"]), pd.DataFrame(rows[row["table"]])])
+            table.sort_values(["data", "method", "seed"]).to_csv(
                 out / f"gain_spatialgain_{row['table']}.csv", index=False)
     write_figures(images, out)
     write_report(out)

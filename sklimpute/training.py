@@ -105,9 +105,14 @@ class BatchLoader:
     cut by tensor indexing on the data's device. Shuffling draws from torch's
     global generator, which :func:`seeded` fixes during ``fit``. A last
     training batch of a single row is dropped (batch norm cannot train on it).
+
+    ``min_batches`` (shuffled loaders only) makes a pass over fewer rows than
+    ``min_batches`` full batches run over the rows several times, each time
+    in a new order, until it has that many batches: on a small table an
+    "epoch" then still means several optimizer steps.
     """
 
-    def __init__(self, dataset, batch_size=64, shuffle=False, drop_last=False, **_):
+    def __init__(self, dataset, batch_size=64, shuffle=False, drop_last=False, min_batches=None, **_):
         idx = None
         while isinstance(dataset, torch.utils.data.Subset):
             sub = torch.as_tensor(np.asarray(dataset.indices), dtype=torch.long)
@@ -118,15 +123,24 @@ class BatchLoader:
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
         self.drop_last = drop_last
+        self.min_batches = min_batches
+
+    def _n_rows(self):
+        n = len(self.indices)
+        if self.shuffle and self.min_batches and n > 0:
+            return max(n, int(self.min_batches) * self.batch_size)
+        return n
 
     def __len__(self):
-        n, bs = len(self.indices), self.batch_size
+        n, bs = self._n_rows(), self.batch_size
         return n // bs if self.drop_last else -(-n // bs)
 
     def __iter__(self):
         idx = self.indices
         if self.shuffle:
-            idx = idx[torch.randperm(len(idx))]
+            n_rows, n = self._n_rows(), len(idx)
+            passes = -(-n_rows // n) if n else 1
+            idx = torch.cat([idx[torch.randperm(n)] for _ in range(passes)])[:n_rows]
         n, bs = len(idx), self.batch_size
         for start in range(0, n, bs):
             batch = idx[start:start + bs]

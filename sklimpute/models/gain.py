@@ -332,7 +332,10 @@ _TRAINING_DOC = """
     epochs : int, default={epochs}
         Maximal number of epochs (mini-batches drawn without replacement,
         as SpatialGAIN does; GAIN's code draws 10,000 batches with
-        replacement).
+        replacement). An epoch is one pass over the training rows, or
+        several passes (each in a new order) when one pass makes fewer than
+        10 batches, so that ``epochs`` and ``patience`` stand for enough
+        optimizer steps on small tables.
     batch_size : int, default={batch_size}
         Mini-batch size, also of ``transform``.
     lr : float, default=1e-3
@@ -399,6 +402,10 @@ class _GAINBase(DeepImputer):
 
     # both players end in a sigmoid / a probability: data in [0, 1]
     _scaling = "minmax"
+    # an epoch is at least this many batches (several passes over a small
+    # table): GAIN's code counts batches, not passes, and with one batch per
+    # epoch early stopping ended wine's training after ~25 steps
+    _min_batches_per_epoch = 10
 
     _parameter_constraints = {
         **DeepImputer._parameter_constraints,
@@ -441,6 +448,7 @@ class _GAINBase(DeepImputer):
             valid_hide_rate=self.valid_hide_rate_,
             n_channels=n_channels,
             valid_seed=self._seed,
+            iterator_train__min_batches=self._min_batches_per_epoch,
             **net_kwargs,
         )
 
