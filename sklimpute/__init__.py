@@ -2,6 +2,7 @@
 
 from .base import BaseImputer, DeepImputer
 from .models.gain import GAINImputer, SingleImageImputer, SpatialGAINImputer
+from .models.glow import GlowImputer
 from .models.matrix_completion import MatrixCompletionImputer
 from .models.vaewl import VAEImputer, VAEWLImputer
 from .simulate import make_missing
@@ -12,6 +13,7 @@ __all__ = [
     "BaseImputer",
     "DeepImputer",
     "GAINImputer",
+    "GlowImputer",
     "MatrixCompletionImputer",
     "SingleImageImputer",
     "SpatialGAINImputer",

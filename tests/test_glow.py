@@ -1,0 +1,241 @@
+"""GlowImputer: invertible layers with exact log-determinants, training, shrinkage."""
+
+import copy
+
+import numpy as np
+import pytest
+import torch
+
+from sklimpute import GlowImputer, make_missing
+from sklimpute.models.glow import (
+    ActNorm,
+    AffineCoupling,
+    FlowStep,
+    Glow,
+    GlowModule,
+    GlowNet,
+    InvConv1x1,
+    SplitPrior,
+    Squeeze,
+    TopPrior,
+    count_squares,
+)
+
+
+def _perturb(module, scale=0.1, seed=0):
+    """Move every parameter off its (identity) initialisation."""
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in module.parameters():
+            p.add_(scale * torch.randn(p.shape, generator=g, dtype=p.dtype))
+    return module
+
+
+def _flat(out):
+    return torch.cat([t.flatten(1) for t in out], 1) if isinstance(out, tuple) else out.flatten(1)
+
+
+LAYERS = {
+    "actnorm": lambda: ActNorm(4),
+    "invconv": lambda: InvConv1x1(4),
+    "coupling": lambda: AffineCoupling(4, 8),
+    "coupling_odd": lambda: AffineCoupling(5, 8),
+    "step": lambda: FlowStep(4, 8),
+    "squeeze": lambda: Squeeze(),
+    "split": lambda: SplitPrior(4),
+    "top": lambda: TopPrior((4, 2, 2)),
+}
+
+
+@pytest.mark.parametrize("name", LAYERS)
+def test_layer_inverts_and_its_logdet_is_the_jacobians(name):
+    torch.manual_seed(0)
+    channels = 5 if name == "coupling_odd" else 4
+    layer = LAYERS[name]().double()
+    x = torch.randn(3, channels, 2, 2, dtype=torch.float64)
+    layer.train()
+    layer(x)  # actnorm's data-dependent initialisation
+    layer = _perturb(layer).eval()
+    z, logdet = layer(x)
+    back, inv_logdet = layer.inverse(z)
+    assert torch.allclose(back, x, atol=1e-10)
+    assert torch.allclose(logdet + inv_logdet, torch.zeros(3, dtype=torch.float64), atol=1e-10)
+    for i in range(3):  # log|det| of the Jacobian, computed the slow way
+        jac = torch.autograd.functional.jacobian(lambda v: _flat(layer(v[None])[0])[0], x[i])
+        jac = jac.reshape(x[i].numel(), x[i].numel())
+        assert torch.allclose(logdet[i], torch.linalg.slogdet(jac)[1], atol=1e-8)
+
+
+def test_whole_flow_logdet_is_the_jacobians():
+    torch.manual_seed(0)
+    flow = Glow((1, 4, 4), n_levels=2, n_steps=2, hidden_channels=8).double()
+    x = torch.rand(2, 1, 4, 4, dtype=torch.float64) - 0.5
+    flow.train()
+    flow(x)
+    flow = _perturb(flow, 0.05).eval()
+    eps, logdet = flow(x)
+    assert eps.shape == (2, 16)
+    jac = torch.autograd.functional.jacobian(lambda v: flow(v[None])[0][0], x[0]).reshape(16, 16)
+    assert torch.allclose(logdet[0], torch.linalg.slogdet(jac)[1], atol=1e-8)
+
+
+@pytest.mark.parametrize("shape,levels", [((1, 32, 32), 3), ((3, 8, 8), 2), ((7, 1, 1), 3)])
+def test_flow_is_invertible_to_1e4_in_float32(shape, levels):
+    torch.manual_seed(0)
+    flow = Glow(shape, n_levels=levels, n_steps=4, hidden_channels=16)
+    x = torch.rand(8, *shape) - 0.5
+    flow.train()
+    flow(x)
+    flow = _perturb(flow, 0.05).eval()
+    eps, logdet = flow(x)
+    back, inv_logdet = flow.inverse(eps)
+    assert (back - x).abs().max() < 1e-4
+    assert (logdet + inv_logdet).abs().max() < 1e-3 * logdet.abs().max().clamp_min(1)
+
+
+def test_actnorm_initialises_from_the_first_batch_only():
+    torch.manual_seed(0)
+    layer = ActNorm(3).train()
+    x = 5 + 3 * torch.randn(64, 3, 4, 4)
+    z, _ = layer(x)
+    assert torch.allclose(z.mean((0, 2, 3)), torch.zeros(3), atol=1e-4)
+    assert torch.allclose(z.std((0, 2, 3), unbiased=False), torch.ones(3), atol=1e-3)
+    loc = layer.loc.detach().clone()
+    layer(torch.randn(64, 3, 4, 4))
+    assert torch.equal(layer.loc, loc)
+
+
+def test_invconv_logdet_is_hw_log_abs_det_w():
+    torch.manual_seed(0)
+    layer = _perturb(InvConv1x1(6))
+    _, logdet = layer(torch.randn(2, 6, 3, 5))
+    expected = 15 * torch.linalg.slogdet(layer.weight())[1]
+    assert torch.allclose(logdet, expected.expand(2), atol=1e-4)
+
+
+def test_couplings_start_as_the_identity():
+    x = torch.randn(4, 6, 4, 4)
+    z, logdet = AffineCoupling(6, 16)(x)
+    # sigmoid(0 + 2) scale: z_b = x_b * sigmoid(2) at the start, not zero
+    assert torch.equal(z[:, :3], x[:, :3])
+    assert torch.allclose(z[:, 3:], x[:, 3:] * torch.sigmoid(torch.tensor(2.0)))
+
+
+@pytest.fixture(scope="module")
+def digit_squares(digits):
+    X_missing, hidden = make_missing(digits[:600], "square", size=3, shape=(8, 8), random_state=0)
+    return X_missing, hidden
+
+
+@pytest.fixture(scope="module")
+def fitted_glow(digit_squares):
+    imp = GlowImputer(shape=(8, 8), n_levels=2, n_steps=2, hidden_channels=16, epochs=8,
+                      patience=None, random_state=0)
+    return imp.fit(digit_squares[0])
+
+
+def test_bits_per_dim_fall_and_stay_finite(fitted_glow):
+    train = np.asarray(fitted_glow.history_[:, "train_loss"])
+    valid = np.asarray(fitted_glow.history_[:, "valid_loss"])
+    assert np.isfinite(train).all() and np.isfinite(valid).all()
+    assert train[-1] < train[0] - 0.3 and valid[-1] < valid[0] - 0.3
+    assert 0 < valid[-1] < 5  # 5-bit data: a uniform model has 5 bits per dimension
+
+
+def test_alpha_one_gives_back_the_fill_and_alpha_changes_holes_only(fitted_glow, digit_squares):
+    X_missing, hidden = digit_squares
+    X = X_missing[:50]
+    holes = np.isnan(X)
+    out1 = copy.deepcopy(fitted_glow).set_params(alpha=1.0).transform(X)  # no refit
+    # alpha = 1: the flow maps the filled image back onto itself, holes grey
+    scale = fitted_glow.scaler_.scale_[0]
+    offset = fitted_glow.scaler_.offset_[0]
+    assert np.abs(out1[holes] - (offset + 0.5 * scale)).max() <= scale / 2 ** 5
+    out6 = fitted_glow.transform(X)
+    assert np.array_equal(out6[~holes], X[~holes])
+    assert np.abs(out6[holes] - out1[holes]).mean() > 0.05 * scale
+
+
+def test_shrinking_the_latent_moves_holes_towards_the_data(fitted_glow, digits, digit_squares):
+    # the grey fill (alpha = 1) is far from the digits; shrinking helps
+    X_missing, hidden = digit_squares
+    errors = {}
+    for alpha in (0.6, 1.0):
+        imp = copy.deepcopy(fitted_glow).set_params(alpha=alpha)
+        errors[alpha] = np.abs(imp.transform(X_missing) - digits[:600])[hidden].mean()
+    assert errors[0.6] < 0.95 * errors[1.0]
+
+
+def test_sample_spread_grows_with_temperature(fitted_glow):
+    cold = fitted_glow.sample(200, temperature=0.0, random_state=0)
+    assert np.allclose(cold, cold[0])  # t = 0: the mode, every time
+    spreads = [fitted_glow.sample(200, temperature=t, random_state=0).std(0).mean()
+               for t in (0.3, 0.7, 1.0)]
+    assert spreads[0] < spreads[1] < spreads[2]
+    a = fitted_glow.sample(5, random_state=1)
+    assert np.array_equal(a, fitted_glow.sample(5, random_state=1))
+    assert not np.array_equal(a, fitted_glow.sample(5, random_state=2))
+    assert a.shape == (5, 64) and 0 <= a.min() and a.max() <= 1
+
+
+@pytest.mark.parametrize(
+    "param,value,reached",
+    [
+        ("n_levels", 1, lambda m: len(m.flow.levels) == 1),
+        ("n_steps", 3, lambda m: sum(isinstance(x, FlowStep) for x in m.flow.levels[0]) == 3),
+        ("hidden_channels", 24, lambda m: m.flow.levels[0][1].layers[2].net[0].out_channels == 24),
+        ("n_bits", 3, lambda m: m.n_bins == 8),
+        ("fill_value", 0.0, lambda m: m.fill_value == 0.0),
+    ],
+)
+def test_each_hyperparameter_reaches_the_model(digit_squares, param, value, reached):
+    imp = GlowImputer(shape=(8, 8), n_levels=2, n_steps=1, hidden_channels=8, epochs=1,
+                      random_state=0).set_params(**{param: value})
+    imp.fit(digit_squares[0][:100])
+    assert reached(imp.net_.module_)
+
+
+def test_fill_value_is_what_training_sees():
+    module = GlowModule(4, shape=(1, 2, 2), n_levels=1, n_steps=1, hidden_channels=4,
+                        n_bits=5, fill_value=0.25)
+    x = torch.tensor([[0.9, 0.0, 0.9, 0.9]])
+    mask = torch.tensor([[1.0, 0.0, 1.0, 1.0]])
+    flat = module.to_flow(x, mask, dequantize=False).flatten()
+    # 0.25 -> bin 8 of 32 -> 8/32 - 0.5 + half a bin
+    assert flat[1].item() == pytest.approx(8 / 32 - 0.5 + 1 / 64)
+
+
+def test_odd_image_sizes_are_padded_and_cropped_back(digits):
+    X = np.repeat(digits[:60], 3, axis=1)[:, :3 * 7 * 9]  # 60 colour 7x9 "images"
+    X_missing, hidden = make_missing(X, "square", size=2, shape=(3, 7, 9), random_state=0)
+    imp = GlowImputer(shape=(3, 7, 9), n_levels=2, n_steps=1, hidden_channels=8, epochs=1,
+                      random_state=0).fit(X_missing)
+    assert imp.net_.module_.flow.shape == (3, 8, 12)
+    out = imp.transform(X_missing)
+    assert out.shape == X.shape and not np.isnan(out).any()
+
+
+def test_non_finite_loss_stops_training_with_a_clear_error():
+    net = GlowNet(GlowModule, module__n_features=4).initialize()
+    eps = torch.full((2, 4), float("nan"))
+    with pytest.raises(FloatingPointError, match="lower lr"):
+        net.get_loss((eps, torch.zeros(2)), None)
+
+
+def test_bad_parameters_fail_before_training(digit_squares):
+    for bad in ({"alpha": 0.0}, {"alpha": 1.5}, {"n_bits": 9}, {"fill_value": 2.0}):
+        with pytest.raises(ValueError):
+            GlowImputer(shape=(8, 8), **bad).fit(digit_squares[0][:20])
+
+
+def test_count_squares_finds_planted_squares_and_nothing_in_digits(digits):
+    images = digits[:300].reshape(-1, 8, 8).copy()
+    assert count_squares(images, 3).sum() == 0  # real digits have no grey squares
+    rng = np.random.RandomState(0)
+    planted = rng.randint(0, 3, size=300)
+    for img, k in zip(images, planted):
+        spots = [(0, 0), (5, 5), (0, 5)][:k]
+        for r, c in spots:
+            img[r:r + 3, c:c + 3] = 0.5 + rng.uniform(-0.05, 0.05, (3, 3))
+    assert np.array_equal(count_squares(images, 3), planted)
+    assert count_squares(images, 3, tol=0.01).sum() == 0  # not near-constant enough
