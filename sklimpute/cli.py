@@ -32,11 +32,12 @@ SKLIMPUTE_METHODS = {
     "gain": "sklimpute.models.gain:GAINImputer",
     "spatialgain": "sklimpute.models.gain:SpatialGAINImputer",
     "single_image": "sklimpute.models.gain:SingleImageImputer",
+    "glow": "sklimpute.models.glow:GlowImputer",
 }
 
-#: imputers for a localised region of each image only: not in ``compare``'s
-#: default list, whose holes are spread over the data.
-REGION_ONLY = ("single_image",)
+#: imputers for one localised hole per image (a region, a square): not in
+#: ``compare``'s default list, whose holes are spread over the data.
+REGION_ONLY = ("single_image", "glow")
 
 #: scikit-learn's imputers, the baselines of every comparison.
 BASELINES = {

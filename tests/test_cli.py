@@ -61,6 +61,20 @@ def test_impute_a_corner_of_each_image_with_single_image(tmp_path, digits):
     np.testing.assert_array_equal(out[~np.isnan(images)], images[~np.isnan(images)])
 
 
+def test_impute_a_square_per_image_with_glow(tmp_path, digits):
+    from sklimpute import make_missing
+
+    images, _ = make_missing(digits[:200], "square", size=3, shape=(8, 8), random_state=0)
+    src, dst = tmp_path / "in.npy", tmp_path / "out.npy"
+    np.save(src, images)
+    rc = main(["impute", str(src), "-o", str(dst), "--method", "glow", "--shape", "8,8",
+               "--set", "epochs=1", "n_levels=2", "n_steps=1", "hidden_channels=8", "-q"])
+    assert rc == 0
+    out = np.load(dst)
+    assert not np.isnan(out).any()
+    np.testing.assert_array_equal(out[~np.isnan(images)], images[~np.isnan(images)])
+
+
 def test_impute_tsv_with_baseline(tmp_path, table):
     src, dst = tmp_path / "in.tsv", tmp_path / "out.tsv"
     pd.DataFrame(table).to_csv(src, sep="\t", index=False)
