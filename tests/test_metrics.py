@@ -1,20 +1,26 @@
-"""Tests of sklimpute.metrics: metric values, input checks and the scorer."""
+"""Tests of sklimpute.metrics: metric values, input checks, the scorer, FID."""
 
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import linalg
+from scipy.ndimage import gaussian_filter
 from sklearn.datasets import load_digits
 from sklearn.impute import KNNImputer, SimpleImputer
 from sklearn.model_selection import GridSearchCV, cross_val_score
 
+from sklimpute.datasets import load_digits as load_digit_images
 from sklimpute.metrics import (
     METRICS,
+    fid_score,
+    frechet_distance,
     holdout_error,
     mae,
     make_imputation_scorer,
     nrmse,
     pfc,
     rmse,
+    train_feature_extractor,
 )
 
 X_TRUE = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
@@ -231,3 +237,64 @@ def test_scorer_in_grid_search_on_digits(digits_with_holes):
     assert search.best_score_ > simple
     # the scores are minus an MAE on [0, 1] data
     assert -1.0 < simple < search.best_score_ < 0.0
+
+
+# --------------------------------------------------------------------------
+# Fréchet distance
+# --------------------------------------------------------------------------
+def _frechet_by_scipy(a, b):
+    mu_a, mu_b = a.mean(0), b.mean(0)
+    c_a, c_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    cross = linalg.sqrtm(c_a @ c_b).real
+    return np.sum((mu_a - mu_b) ** 2) + np.trace(c_a + c_b - 2 * cross)
+
+
+def test_frechet_distance_matches_the_textbook_formula():
+    rng = np.random.RandomState(0)
+    a = rng.normal(size=(400, 6)) @ rng.normal(size=(6, 6))
+    b = 0.5 + rng.normal(size=(300, 6)) @ rng.normal(size=(6, 6))
+    assert frechet_distance(a, b) == pytest.approx(_frechet_by_scipy(a, b), rel=1e-6)
+    assert frechet_distance(a, a) == pytest.approx(0.0, abs=1e-8)
+    # two Gaussians with known parameters: |mu|^2 + (sigma_a - sigma_b)^2 * k
+    g = rng.normal(size=(200000, 3))
+    assert frechet_distance(g, 2 * g + 1) == pytest.approx(3 * 1 + 3 * 1, rel=0.02)
+
+
+def test_frechet_distance_is_stable_on_singular_covariances():
+    rng = np.random.RandomState(0)
+    a = rng.normal(size=(20, 50))  # 20 samples in 50 dimensions: rank 19
+    b = rng.normal(size=(20, 50))
+    d = frechet_distance(a, b)
+    assert np.isfinite(d) and d > 0
+    assert frechet_distance(a, a) == pytest.approx(0.0, abs=1e-8)
+    with pytest.raises(ValueError, match="columns"):
+        frechet_distance(a, b[:, :10])
+    with pytest.raises(ValueError, match="NaN"):
+        frechet_distance(np.full((3, 2), np.nan), b[:3, :2])
+
+
+@pytest.fixture(scope="module")
+def digit_features():
+    X, y = load_digit_images()
+    return X, train_feature_extractor(X[:1400], y[:1400], (8, 8), epochs=8, random_state=0)
+
+
+def test_feature_extractor_classifies_and_fid_grows_with_damage(digit_features):
+    X, extractor = digit_features
+    assert extractor.accuracy_ > 0.9
+    real, other = X[:700], X[700:1400]
+    blurred = gaussian_filter(real.reshape(-1, 8, 8), sigma=(0, 1, 1)).reshape(-1, 64)
+    shifted = np.roll(real.reshape(-1, 8, 8), 2, axis=2).reshape(-1, 64)
+    same = fid_score(real, other, extractor)  # two samples of the same digits
+    assert fid_score(real, real, extractor) == pytest.approx(0.0, abs=1e-6)
+    assert fid_score(real, blurred, extractor) > 3 * same
+    assert fid_score(real, shifted, extractor) > 3 * same
+    with pytest.raises(ValueError, match="NaN"):
+        fid_score(real, np.where(real > 0.5, np.nan, real), extractor)
+
+
+def test_feature_extractor_is_seeded():
+    X, y = load_digit_images()
+    a = train_feature_extractor(X[:300], y[:300], (8, 8), epochs=1, random_state=3)
+    b = train_feature_extractor(X[:300], y[:300], (8, 8), epochs=1, random_state=3)
+    np.testing.assert_array_equal(a(X[:10]), b(X[:10]))
