@@ -31,6 +31,7 @@ repository root::
 
     python benchmarks/glow_missing.py            # all of it (about an hour on 2 cores)
     python benchmarks/glow_missing.py --quick    # smoke test, to /tmp
+    python benchmarks/glow_missing.py --sizes 14 --methods Glow   # rerun a part, keep the rest
 
 Writes ``benchmarks/results/glow_missing.md``, ``glow_missing.csv`` (one row
 per K and method, alpha or temperature), ``glow_missing_alpha.png`` (the
@@ -282,6 +283,9 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sizes", default=",".join(map(str, SIZES)), help="square sizes K")
+    p.add_argument("--methods", default=None,
+                   help="Glow and/or baselines to run (default: all); their rows replace the "
+                        "same (K, method) rows of an existing CSV, the others are kept")
     p.add_argument("--epochs", type=int, default=20, help="max epochs of the Glow (default 20)")
     p.add_argument("--vae-epochs", type=int, default=30, help="max epochs of VAE-WL (default 30)")
     p.add_argument("--n-samples", type=int, default=200,
@@ -306,8 +310,16 @@ def main(argv=None):
     sizes = [int(k) for k in args.sizes.split(",")]
     opts = dict(epochs=args.epochs, vae_epochs=args.vae_epochs, n_samples=args.n_samples,
                 quick=args.quick)
-    tasks = [("Glow", k, opts) for k in sizes] + [(m, k, opts) for m in BASELINES for k in sizes]
+    methods = args.methods.split(",") if args.methods else ["Glow", *BASELINES]
+    tasks = [(m, k, opts) for m in methods for k in sizes]
     rows, images, t0 = [], {}, time.perf_counter()
+    # rows of an earlier run that this one does not repeat are kept
+    path = out / "glow_missing.csv"
+    old = pd.read_csv(path) if path.exists() else None
+    if old is not None:
+        kind = old["method"].replace({"Glow samples": "Glow", "Glow fit": "Glow"})
+        rerun = [(k, m) in {(t[1], t[0]) for t in tasks} for k, m in zip(old["size"], kind)]
+        rows = old[~np.array(rerun, dtype=bool)].to_dict("records")
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         futures = [pool.submit(run_task, t) for t in tasks]
         for done, fut in enumerate(as_completed(futures), 1):
