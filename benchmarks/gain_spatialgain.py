@@ -55,6 +55,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _common import kept_rows
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -408,14 +409,10 @@ def main(argv=None):
                   for m in T2_METHODS if methods is None or m in methods]
     tasks.sort(key=lambda t: -_COST.get((t[1], t[3]), 0.1))
     rows, images, t0 = {"table1": [], "table2": []}, {}, time.perf_counter()
-    keep = {}  # rows of the existing CSVs that this run does not repeat
-    for table in ("table1", "table2"):
-        path = out / f"gain_spatialgain_{table}.csv"
-        ran = {(t[1], t[2], t[3]) for t in tasks if t[0] == table}
-        if path.exists():
-            old = pd.read_csv(path)
-            keep[table] = old[[(d, s, m) not in ran for d, s, m in
-                               zip(old["data"], old["seed"], old["method"])]]
+    keep = {table: kept_rows(out / f"gain_spatialgain_{table}.csv",
+                             {(t[1], t[2], t[3]) for t in tasks if t[0] == table},
+                             lambda df: zip(df["data"], df["seed"], df["method"]))
+            for table in ("table1", "table2")}
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         futures = {pool.submit(run_task, t): t for t in tasks}
         for done, fut in enumerate(as_completed(futures), 1):
@@ -427,7 +424,7 @@ def main(argv=None):
                   f"{row['data']} seed {row['seed']} {row['method']}: RMSE {row['rmse']:.4f} "
                   f"({row['fit_s']:.0f} s)", flush=True)
             # written as the runs finish: an interrupted run keeps what it measured
-            table = pd.concat([keep.get(row["table"]), pd.DataFrame(rows[row["table"]])])
+            table = pd.concat([keep[row["table"]], pd.DataFrame(rows[row["table"]])])
             table.sort_values(["data", "method", "seed"]).to_csv(
                 out / f"gain_spatialgain_{row['table']}.csv", index=False)
     write_figures(images, out)

@@ -50,6 +50,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _common import kept_rows
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SIZES = (8, 10, 14)
@@ -82,8 +83,6 @@ def _mae(out, X, hidden):
 
 
 def run_glow(size, epochs, n_samples, quick):
-    import copy
-
     from sklimpute import GlowImputer
     from sklimpute.models.glow import count_squares
 
@@ -95,9 +94,9 @@ def run_glow(size, epochs, n_samples, quick):
     fit_s = time.perf_counter() - t0
     rows, shown = [], {}
     test, truth, holes = X_missing[n_fit:], X[n_fit:], hidden[n_fit:]
-    for alpha in ALPHAS:
+    for alpha in ALPHAS:  # alpha acts in transform only: no refit
         t0 = time.perf_counter()
-        out = copy.deepcopy(imp).set_params(alpha=alpha).transform(test)
+        out = imp.set_params(alpha=alpha).transform(test)
         rows.append(dict(size=size, method="Glow", alpha=alpha, mae=_mae(out, truth, holes),
                          seconds=time.perf_counter() - t0))
         shown[alpha] = out[:8]
@@ -326,14 +325,11 @@ def main(argv=None):
                 quick=args.quick)
     methods = args.methods.split(",") if args.methods else ["Glow", *BASELINES]
     tasks = [(m, k, opts) for m in methods for k in sizes]
-    rows, images, t0 = [], {}, time.perf_counter()
-    # rows of an earlier run that this one does not repeat are kept
-    path = out / "glow_missing.csv"
-    old = pd.read_csv(path) if path.exists() else None
-    if old is not None:
-        kind = old["method"].replace({"Glow samples": "Glow", "Glow fit": "Glow"})
-        rerun = [(k, m) in {(t[1], t[0]) for t in tasks} for k, m in zip(old["size"], kind)]
-        rows = old[~np.array(rerun, dtype=bool)].to_dict("records")
+    # a Glow task also writes the "Glow samples" and "Glow fit" rows
+    kind = {"Glow samples": "Glow", "Glow fit": "Glow"}
+    rows = kept_rows(out / "glow_missing.csv", {(t[1], t[0]) for t in tasks},
+                     lambda df: zip(df["size"], df["method"].replace(kind))).to_dict("records")
+    images, t0 = {}, time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         futures = [pool.submit(run_task, t) for t in tasks]
         for done, fut in enumerate(as_completed(futures), 1):

@@ -55,6 +55,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _common import kept_rows
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SHAPE = (28, 28)
@@ -409,10 +410,11 @@ def main(argv=None):
     elapsed = time.perf_counter() - start
     df = pd.DataFrame(rows)
     if args.merge and out.with_suffix(".csv").exists():
-        old = pd.read_csv(out.with_suffix(".csv"))
-        key = ["setting", "rate", "seed", "method"]
-        replaced = old.set_index(key).index.isin(df.set_index(key).index)
-        df = pd.concat([old[~replaced], df], ignore_index=True)
+        def key(frame):
+            return zip(frame["setting"], frame["rate"], frame["seed"], frame["method"])
+
+        df = pd.concat([kept_rows(out.with_suffix(".csv"), set(key(df)), key), df],
+                       ignore_index=True)
         methods = [m for m in ALL_METHODS if m in set(df.method)]
     df.to_csv(out.with_suffix(".csv"), index=False)
     write_report(df, args, methods, elapsed, out.with_suffix(".md"))

@@ -113,12 +113,13 @@ def test_invconv_logdet_is_hw_log_abs_det_w():
     assert torch.allclose(logdet, expected.expand(2), atol=1e-4)
 
 
-def test_couplings_start_as_the_identity():
+def test_couplings_start_independent_of_the_conditioning_half():
+    # the last conv starts at zero: z_b = x_b * sigmoid(2) whatever x_a is
     x = torch.randn(4, 6, 4, 4)
     z, logdet = AffineCoupling(6, 16)(x)
-    # sigmoid(0 + 2) scale: z_b = x_b * sigmoid(2) at the start, not zero
     assert torch.equal(z[:, :3], x[:, :3])
     assert torch.allclose(z[:, 3:], x[:, 3:] * torch.sigmoid(torch.tensor(2.0)))
+    assert torch.allclose(logdet, torch.full((4,), 48 * float(torch.log(torch.sigmoid(torch.tensor(2.0))))))
 
 
 @pytest.fixture(scope="module")

@@ -38,6 +38,7 @@ import torch
 import torch.nn.functional as F
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from ..base import DeepImputer
@@ -686,8 +687,6 @@ class GlowImputer(DeepImputer):
         samples : ndarray of shape (n_samples, n_features)
             In the data's units (the scaling undone), rows flattened like X.
         """
-        from sklearn.utils.validation import check_is_fitted
-
         check_is_fitted(self)
         module = self.net_.module_
         seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
