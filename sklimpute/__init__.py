@@ -5,6 +5,7 @@ from .models.gain import GAINImputer, SingleImageImputer, SpatialGAINImputer
 from .models.glow import GlowImputer
 from .models.matrix_completion import MatrixCompletionImputer
 from .models.vaewl import VAEImputer, VAEWLImputer
+from .models.vsae import VSAEImputer
 from .simulate import make_missing
 
 __version__ = "0.1.0"
@@ -19,6 +20,7 @@ __all__ = [
     "SpatialGAINImputer",
     "VAEImputer",
     "VAEWLImputer",
+    "VSAEImputer",
     "make_missing",
     "__version__",
 ]

@@ -255,7 +255,7 @@ class BaseImputer(TransformerMixin, BaseEstimator):
     # ------------------------------------------------------------------ input
     def _validate_X(self, X, *, reset):
         """Validated float array with NaN in the holes, and the observed mask."""
-        _check_numeric_columns(X)
+        X = self._encode_columns(X, reset=reset)
         allow_nan = is_scalar_nan(self.missing_values)
         try:
             X = validate_data(
@@ -278,6 +278,16 @@ class BaseImputer(TransformerMixin, BaseEstimator):
             X = np.where(X == self.missing_values, np.nan, X)
         observed = ~np.isnan(X)
         return X, observed
+
+    def _encode_columns(self, X, *, reset):
+        """Hook run on the raw input before validation: return X with numeric columns only.
+
+        The default rejects non-numeric DataFrame columns with a clear error.
+        An imputer that handles categorical features (VSAE) overrides it to
+        replace them by numeric codes (learning the categories when ``reset``).
+        """
+        _check_numeric_columns(X)
+        return X
 
     def _check_fit_input(self, X):
         """Validate parameters and data at the start of ``fit``."""

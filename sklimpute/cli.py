@@ -33,6 +33,7 @@ SKLIMPUTE_METHODS = {
     "spatialgain": "sklimpute.models.gain:SpatialGAINImputer",
     "single_image": "sklimpute.models.gain:SingleImageImputer",
     "glow": "sklimpute.models.glow:GlowImputer",
+    "vsae": "sklimpute.models.vsae:VSAEImputer",
 }
 
 #: imputers for one localised hole per image (a region, a square): not in

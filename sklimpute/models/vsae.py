@@ -1,0 +1,1111 @@
+"""Variational Selective Autoencoder (VSAE).
+
+Gong, Hajimirsadeghi, He, Nawhal, Durand and Mori, *Variational Selective
+Autoencoder*. The data ``x = [x_1, ..., x_M]`` are split into ``M``
+modalities and ``m in {0, 1}^M`` says which ones are observed. VSAE models
+the joint distribution ``p(x, m)`` of the data and the mask with a latent code
+``z = [z_1, ..., z_M]`` factorised over the modalities, and a *selective*
+proposal distribution (the paper's equation 3)::
+
+    q(z_i | x, m) = q_phi(z_i | x_i)        if m_i = 1   (unimodal encoder)
+                    q_psi(z_i | x_o, m)     if m_i = 0   (multimodal encoder)
+
+The codes are concatenated; a mask decoder ``p_eps(m | z)`` (a Bernoulli per
+modality) and a data decoder ``p_theta(x | z, m)`` read them. The objective
+(equation 4) is the ELBO of ``(x_o, m)`` with the unobserved modalities'
+likelihood replaced by its expectation, which Appendix B.3 estimates with a
+sample the model generates itself::
+
+    L = E_z[ sum_{i in O} log p(x_i | m, z) + sum_{j in U} log p(x~_j | m, z) ]
+        + E_z[ log p(m | z) ] - sum_i KL(q(z_i | x, m) || N(0, I))
+
+The file reads top to bottom as the paper:
+
+1. the data's layout (:class:`Layout`): modalities, numeric and categorical
+   features, and the "expanded" vector the networks read (one value per
+   numeric feature, a one-hot block per categorical one);
+2. the networks (:class:`VSAEModule`): per-modality unimodal encoders, evaluated
+   at once with grouped layers (:class:`~sklimpute.nn.GroupedLinear`, no
+   Python loop over modalities), the multimodal encoder whose output is sliced
+   per modality, the selective proposal, the mask and data decoders
+   (Appendix B.2's layer sizes);
+3. the loss (:func:`vsae_loss`): per-feature negative log-likelihoods (squared
+   error, binary cross-entropy or softmax cross-entropy), the mask's
+   Bernoulli term and the analytic KL divergence of every modality;
+4. training (:class:`VSAENet`): a warm-up without the unobserved term, then
+   each batch passed once without gradients to generate ``x~_u`` and a second
+   time for the loss (Appendix B.3);
+5. the imputer, :class:`VSAEImputer`, with categorical features, ``generate``
+   and multiple imputation.
+"""
+
+import numbers
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from skorch.callbacks import EarlyStopping
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+from torch import nn
+
+from ..base import DeepImputer, _check_numeric_columns
+from ..nn import GroupedBatchNorm, GroupedLinear
+from ..training import ImputerNet
+
+__all__ = ["Layout", "VSAEImputer", "VSAEModule", "VSAENet", "vsae_loss"]
+
+#: Appendix B.2, UCI tables: 3-layer 64-unit encoders with batch norm, 20
+#: latent dimensions per modality, a 64-unit mask decoder, a 128-unit data
+#: decoder.
+TABLE_DEFAULTS = dict(latent_dim=20, encoder_width=64, mask_decoder_width=64, encoder_batchnorm=True)
+#: Appendix B.2, MNIST+MNIST: 3-layer 128-unit encoders without batch norm,
+#: 256 latent dimensions per modality, a 16-unit mask decoder.
+IMAGE_DEFAULTS = dict(latent_dim=256, encoder_width=128, mask_decoder_width=16, encoder_batchnorm=False)
+#: Appendix B.3 learning rates: numerical tables, categorical tables, images.
+PAPER_LR = {"numeric": 1e-3, "categorical": 1e-2, "image": 1e-4}
+#: Bounds of the encoders' log-variance (numerical safety at lr=1e-2).
+LOGVAR_RANGE = (-12.0, 8.0)
+
+
+# --------------------------------------------------------------------------- #
+# 1. The data's layout: modalities and feature types
+# --------------------------------------------------------------------------- #
+
+
+class Layout:
+    """Where each feature and modality sits in the vector the networks read.
+
+    Every numeric feature is one value, every categorical feature with ``K``
+    categories a one-hot block of ``K`` values; their concatenation in column
+    order is the *expanded* vector of width ``n_expanded``. A modality is a
+    set of columns; its expanded entries, padded with zeros to the widest
+    modality, form the input of its unimodal encoder.
+
+    Parameters
+    ----------
+    cardinalities : sequence of int
+        Per column: 0 for a numeric feature, the number of categories ``K >= 1``
+        for a categorical one.
+    modalities : sequence of sequences of int
+        The columns of each modality (a partition of the columns).
+
+    Examples
+    --------
+    >>> lay = Layout([0, 3, 0], [[0], [1, 2]])
+    >>> lay.n_expanded, lay.n_modalities, lay.modality_width
+    (5, 2, 4)
+    """
+
+    def __init__(self, cardinalities, modalities):
+        card = np.asarray(cardinalities, dtype=np.int64)
+        self.cardinalities = card
+        self.modalities = [np.asarray(m, dtype=np.int64) for m in modalities]
+        widths = np.where(card > 0, card, 1)
+        self.offsets = np.concatenate([[0], np.cumsum(widths)[:-1]]).astype(np.int64)
+        self.n_features = len(card)
+        self.n_expanded = int(widths.sum())
+        self.n_modalities = len(self.modalities)
+        self.numeric = np.flatnonzero(card == 0)
+        self.categorical = np.flatnonzero(card > 0)
+        # column of every expanded entry
+        self.expanded_column = np.repeat(np.arange(self.n_features), widths)
+        # expanded entries of each modality, padded with index n_expanded (a zero)
+        entries = [np.concatenate([np.arange(self.offsets[c], self.offsets[c] + widths[c]) for c in m])
+                   for m in self.modalities]
+        self.modality_width = max(len(e) for e in entries)
+        self.modality_entries = np.full((self.n_modalities, self.modality_width), self.n_expanded)
+        for i, e in enumerate(entries):
+            self.modality_entries[i, :len(e)] = e
+        # columns of each modality, padded with index n_features (always observed)
+        n_cols = max(len(m) for m in self.modalities)
+        self.modality_columns = np.full((self.n_modalities, n_cols), self.n_features)
+        for i, m in enumerate(self.modalities):
+            self.modality_columns[i, :len(m)] = m
+        self.column_modality = np.empty(self.n_features, dtype=np.int64)
+        for i, m in enumerate(self.modalities):
+            self.column_modality[m] = i
+        # one-hot blocks of the categorical features, padded with index n_expanded
+        k_max = int(card.max()) if len(self.categorical) else 1
+        self.category_entries = np.full((len(self.categorical), k_max), self.n_expanded)
+        for r, c in enumerate(self.categorical):
+            self.category_entries[r, :card[c]] = self.offsets[c] + np.arange(card[c])
+
+
+def _paper_mlp(n_in, width, n_out, n_layers, *, batchnorm, groups=None):
+    """Appendix B.2's stack: Linear -> [BatchNorm] -> LeakyReLU -> (Linear -> LeakyReLU) x (n-1) -> Linear.
+
+    With ``groups`` every layer is grouped (one independent network per
+    modality, all evaluated in one batched product).
+    """
+    if groups is None:
+        linear, norm = nn.Linear, nn.BatchNorm1d
+    else:
+        def linear(i, o):
+            return GroupedLinear(groups, i, o)
+
+        def norm(w):
+            return GroupedBatchNorm(groups, w)
+    layers = [linear(n_in, width)]
+    if batchnorm:
+        layers.append(norm(width))
+    layers.append(nn.LeakyReLU())
+    for _ in range(n_layers - 1):
+        layers += [linear(width, width), nn.LeakyReLU()]
+    layers.append(linear(width, n_out))
+    return nn.Sequential(*layers)
+
+
+def _init_he(module):
+    """He initialisation (LeakyReLU gain) of every dense and grouped layer, zero biases.
+
+    With PyTorch's default initialisation each layer scales its input down,
+    the latent means barely depend on the data at the start, the unit noise
+    of hundreds of latent dimensions drowns them in the decoder's input, and
+    the KL term collapses every posterior before the decoder learns to read
+    it (on the 8x8 digits: the imputation was the column mean).
+    """
+    for m in module.modules():
+        if isinstance(m, (nn.Linear, GroupedLinear)):
+            w = m.weight if isinstance(m, nn.Linear) else m.weight.view(-1, m.in_features)
+            with torch.no_grad():
+                fan_in = m.in_features
+                bound = (6.0 / ((1 + 0.01 ** 2) * fan_in)) ** 0.5
+                w.uniform_(-bound, bound)
+                if m.bias is not None:
+                    m.bias.zero_()
+    return module
+
+
+# --------------------------------------------------------------------------- #
+# 2. The networks
+# --------------------------------------------------------------------------- #
+
+
+class VSAEModule(nn.Module):
+    """Encoders and decoders of VSAE (Figure 1 and Appendix B.2).
+
+    * unimodal encoders ``q_phi(z_i | x_i)``: one MLP per modality, all run at
+      once (grouped layers); input the modality's expanded entries;
+    * the multimodal encoder ``q_psi(z | x_o, m)``: one MLP reading the whole
+      expanded vector, unobserved entries replaced by standard-normal noise
+      (``fill="noise"``, tables) or zeros (``fill="zeros"``, images), and the
+      modality mask; its output is sliced into ``M`` codes;
+    * the selective proposal: modality ``i`` takes its unimodal code when
+      ``m_i = 1``, its multimodal slice otherwise;
+    * the mask decoder ``p_eps(m | z)`` (logits of a Bernoulli per modality)
+      and the data decoder ``p_theta(x | z, m)``, both reading the
+      concatenated codes; the data decoder also reads the reconstructed mask
+      (the sigmoid of the mask decoder's output; the paper, section 3.2:
+      "conditions on the reconstructed mask in the data decoders improve the
+      performance"), so generation needs no mask from outside.
+
+    Parameters
+    ----------
+    cardinalities, modalities
+        See :class:`Layout`.
+    latent_dim : int
+        Latent dimensions per modality.
+    encoder_width, decoder_width, mask_decoder_width : int
+        Hidden widths of the encoders, the data decoder and the mask decoder.
+    n_layers : int
+        Hidden layers of every MLP (the paper: 3).
+    encoder_batchnorm : bool
+        Batch norm after the encoders' first layer (the paper: tables yes,
+        images no). The decoders always have it.
+    fill : {"noise", "zeros"}
+        What replaces unobserved inputs during training. At ``transform`` the
+        noise is replaced by its mean, zero, so that imputation is
+        deterministic; :meth:`sample` draws it.
+    output : {"mse", "bce"}
+        Numeric features' likelihood: unit-variance Gaussian (the decoder
+        returns the mean) or Bernoulli (it returns logits).
+    """
+
+    def __init__(self, cardinalities, modalities, latent_dim=20, encoder_width=64, decoder_width=128,
+                 mask_decoder_width=64, n_layers=3, encoder_batchnorm=True, fill="noise", output="mse"):
+        super().__init__()
+        lay = Layout(cardinalities, modalities)
+        self.layout = lay
+        self.latent_dim = int(latent_dim)
+        self.fill = fill
+        self.output = output
+        M, L, E = lay.n_modalities, self.latent_dim, lay.n_expanded
+        for name in ("numeric", "categorical", "offsets", "expanded_column", "modality_entries",
+                     "modality_columns", "category_entries"):
+            self.register_buffer(name, torch.as_tensor(getattr(lay, name), dtype=torch.long), persistent=False)
+        self.register_buffer("n_categories", torch.as_tensor(lay.cardinalities[lay.categorical]),
+                             persistent=False)
+        self.unimodal = _paper_mlp(lay.modality_width, encoder_width, 2 * L, n_layers,
+                                   batchnorm=encoder_batchnorm, groups=M)
+        self.multimodal = _paper_mlp(E + M, encoder_width, 2 * M * L, n_layers, batchnorm=encoder_batchnorm)
+        self.mask_decoder = _paper_mlp(M * L, mask_decoder_width, M, n_layers, batchnorm=True)
+        self.data_decoder = _paper_mlp(M * L + M, decoder_width, E, n_layers, batchnorm=True)
+        _init_he(self)
+
+    # -- data layout -------------------------------------------------------
+    def expand(self, x, mask):
+        """``(x_exp, entry_mask, m)``: expanded data, its observed mask, the modality mask.
+
+        ``x`` holds scaled numeric values and category codes (``0..K-1``),
+        holes anything; a categorical entry that is missing, or whose code is
+        not a known category, becomes an all-zero block. A modality is
+        observed (``m_i = 1``) only if all its entries are.
+        """
+        n = x.shape[0]
+        x_exp = x.new_zeros(n, self.layout.n_expanded)
+        x_exp[:, self.offsets[self.numeric]] = x[:, self.numeric]
+        if len(self.categorical):
+            codes = x[:, self.categorical]
+            known = (mask[:, self.categorical] > 0) & (codes >= 0) & (codes < self.n_categories)
+            idx = self.offsets[self.categorical] + torch.where(known, codes, torch.zeros_like(codes)).long()
+            x_exp.scatter_(1, idx, known.to(x.dtype))
+        entry_mask = mask[:, self.expanded_column]
+        padded = torch.cat([mask, mask.new_ones(n, 1)], dim=1)
+        m = padded[:, self.modality_columns].amin(dim=2)
+        return x_exp, entry_mask, m
+
+    # -- encoders ------------------------------------------------------------
+    def encode(self, x_exp, entry_mask, m, noise):
+        """Mean and log-variance ``(n, M, latent_dim)`` of the selective proposal (eq. 3)."""
+        n, M = x_exp.shape[0], self.layout.n_modalities
+        if noise and self.fill == "noise":
+            fill = torch.randn_like(x_exp)
+        else:
+            fill = torch.zeros_like(x_exp)
+        x_in = torch.where(entry_mask > 0, x_exp, fill)
+        per_modality = torch.cat([x_in, x_in.new_zeros(n, 1)], dim=1)[:, self.modality_entries]
+        unimodal = self.unimodal(per_modality)  # (n, M, 2L): q_phi(z_i | x_i)
+        multimodal = self.multimodal(torch.cat([x_in, m], dim=1)).view(n, M, -1)  # q_psi(z_i | x_o, m)
+        stats = torch.where(m.unsqueeze(-1) > 0, unimodal, multimodal)
+        mu, logvar = stats.chunk(2, dim=-1)
+        return mu, logvar.clamp(*LOGVAR_RANGE)
+
+    # -- decoders ------------------------------------------------------------
+    def decode(self, z):
+        """``(data decoder output (n, n_expanded), mask logits (n, M))`` from the codes."""
+        z = z.flatten(1)  # the aggregator F: concatenation
+        mask_logits = self.mask_decoder(z)
+        out = self.data_decoder(torch.cat([z, torch.sigmoid(mask_logits)], dim=1))
+        return out, mask_logits
+
+    def forward(self, x, mask, seen=None, x_tilde=None):
+        """One pass: ``(out, mask_logits, mu, logvar, m)``.
+
+        In training ``z`` is drawn from the proposal and unobserved inputs are
+        noise; otherwise ``z`` is its mean. ``seen`` (default ``mask``) is
+        what the encoders may read (``hide_rate``); ``m`` is the modality mask
+        of ``mask``. ``x_tilde`` (the generated targets of :class:`VSAENet`)
+        is read by the loss, not here.
+        """
+        x_exp, entry_mask, m = self.expand(x, mask)
+        if seen is not None:
+            x_exp, entry_mask, m_seen = self.expand(x, seen)
+        else:
+            m_seen = m
+        mu, logvar = self.encode(x_exp, entry_mask, m_seen, noise=self.training)
+        z = mu
+        if self.training:
+            z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+        out, mask_logits = self.decode(z)
+        return out, mask_logits, mu, logvar, m
+
+    # -- per-feature likelihoods and values ----------------------------------------
+    def _category_logits(self, out):
+        """Logits ``(n, n_categorical, K_max)``, the padding at -1e9."""
+        pad = out.new_full((out.shape[0], 1), -1e9)
+        return torch.cat([out, pad], dim=1)[:, self.category_entries]
+
+    def feature_nll(self, out, target):
+        """Negative log-likelihood of every feature of ``target`` (``(n, n_features)``).
+
+        Numeric: half the squared error (``output="mse"``) or the binary
+        cross-entropy of the logits (``"bce"``); categorical: the softmax
+        cross-entropy of the code.
+        """
+        nll = out.new_zeros(target.shape)
+        if len(self.numeric):
+            pred, t = out[:, self.offsets[self.numeric]], target[:, self.numeric]
+            if self.output == "bce":
+                nll[:, self.numeric] = F.binary_cross_entropy_with_logits(
+                    pred, t.clamp(0.0, 1.0), reduction="none")
+            else:
+                nll[:, self.numeric] = (pred - t) ** 2
+        if len(self.categorical):
+            logp = torch.log_softmax(self._category_logits(out), dim=-1)
+            codes = target[:, self.categorical].round().long()
+            codes = torch.minimum(codes.clamp_min(0), self.n_categories - 1)
+            nll[:, self.categorical] = -logp.gather(-1, codes.unsqueeze(-1)).squeeze(-1)
+        return nll
+
+    def feature_values(self, out, sample=False):
+        """Per-feature values from the decoder's output: means, and category codes.
+
+        Categories are the most likely one, or (``sample=True``) a draw from
+        the softmax.
+        """
+        values = out.new_zeros(out.shape[0], self.layout.n_features)
+        if len(self.numeric):
+            pred = out[:, self.offsets[self.numeric]]
+            values[:, self.numeric] = torch.sigmoid(pred) if self.output == "bce" else pred
+        if len(self.categorical):
+            logits = self._category_logits(out)
+            if sample:  # Gumbel-max draw
+                u = torch.rand_like(logits).clamp_(1e-10, 1.0 - 1e-7)
+                logits = logits - torch.log(-torch.log(u))
+            values[:, self.categorical] = logits.argmax(dim=-1).to(out.dtype)
+        return values
+
+
+# --------------------------------------------------------------------------- #
+# 3. The loss
+# --------------------------------------------------------------------------- #
+
+
+def vsae_loss(module, y_pred, x, mask, x_tilde=None, beta=1.0):
+    """Minus the objective of equation 4 for a batch, averaged over its rows.
+
+    ``sum_{observed} nll(x) + sum_{missing} nll(x~) + BCE(m) + sum_i KL_i``:
+    every observed feature is scored against its value; with ``x_tilde``
+    (after the warm-up) every missing feature is scored against the generated
+    value; the mask term is the Bernoulli likelihood of the modality mask and
+    the KL divergence to ``N(0, I)`` is analytic, per modality. The content of
+    ``x`` at its holes is never read.
+
+    Returns
+    -------
+    loss : scalar Tensor
+    terms : dict of Tensor of shape (batch,)
+        ``"observed"``, ``"unobserved"``, ``"mask"`` and ``"kl"`` per row.
+    """
+    out, mask_logits, mu, logvar, m = y_pred
+    known = mask > 0
+    if x_tilde is None:
+        target = torch.where(known, x, torch.zeros_like(x))
+    else:
+        target = torch.where(known, x, x_tilde)
+    nll = module.feature_nll(out, target)
+    zero = torch.zeros_like(nll)
+    observed = torch.where(known, nll, zero).sum(dim=1)
+    unobserved = torch.where(known, zero, nll).sum(dim=1) if x_tilde is not None else observed.new_zeros(
+        observed.shape)
+    mask_term = F.binary_cross_entropy_with_logits(mask_logits, m, reduction="none").sum(dim=1)
+    kl = -0.5 * (1.0 + logvar - mu.pow(2) - logvar.exp()).sum(dim=(1, 2))
+    loss = (observed + unobserved + mask_term + beta * kl).mean()
+    return loss, {"observed": observed, "unobserved": unobserved, "mask": mask_term, "kl": kl}
+
+
+# --------------------------------------------------------------------------- #
+# 4. Training
+# --------------------------------------------------------------------------- #
+
+
+class VSAENet(ImputerNet):
+    """skorch net of VSAE: the warm-up, then two passes per batch (Appendix B.3).
+
+    During the first ``warmup_epochs`` epochs the loss has no term for the
+    unobserved features. Afterwards each training batch is passed once
+    without gradients (training mode: ``z`` drawn, noise in the holes) to
+    generate ``x~_u`` -- decoder means for numeric features, the most likely
+    category for categorical ones -- and a second time for the loss, whose
+    targets are the observed ``x_o`` and the generated ``x~_u``.
+
+    The history records per epoch ``xu_on`` (1 once the unobserved term is
+    on) and ``xu_loss`` (its mean per row). Validation batches are scored on
+    the terms with real targets only (observed features, mask, KL), so the
+    validation loss means the same thing before and after the warm-up.
+
+    Parameters
+    ----------
+    module : nn.Module class
+        :class:`VSAEModule`.
+    warmup_epochs : int, default=20
+        Epochs without the unobserved term (the paper: 20).
+    """
+
+    def __init__(self, module, *args, warmup_epochs=20, hide_rate=0.0, beta=1.0, **kwargs):
+        super().__init__(module, *args, **kwargs)
+        self.beta = beta
+        self.warmup_epochs = warmup_epochs
+        self.hide_rate = hide_rate
+
+    def xu_on(self):
+        """Whether the current epoch scores the generated ``x~_u`` (past the warm-up)."""
+        return len(self.history) > int(self.warmup_epochs)
+
+    def train_step_single(self, batch, **fit_params):
+        Xi, yi = batch
+        if self.xu_on():
+            self._set_training(True)
+            with torch.no_grad():  # first pass: generate x~_u, no loss
+                out = self.infer(Xi)[0]
+                Xi = {**Xi, "x_tilde": self.module_.feature_values(out)}
+        if self.hide_rate:
+            mask = Xi["mask"]
+            modality = self.module_.layout.column_modality
+            keep = torch.rand(mask.shape[0], len(self.module_.layout.modalities), device=mask.device)
+            keep = (keep >= self.hide_rate).to(mask.dtype)[:, torch.as_tensor(modality, device=mask.device)]
+            Xi = {**Xi, "seen": mask * keep}
+        return super().train_step_single((Xi, yi), **fit_params)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        loss, terms = vsae_loss(self.module_, y_pred, X["x"], X["mask"], X.get("x_tilde"), beta=self.beta)
+        if training:
+            self.history.record_batch("xu_loss", float(terms["unobserved"].mean().detach()))
+        return loss
+
+    def on_epoch_end(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        super().on_epoch_end(net, dataset_train=dataset_train, dataset_valid=dataset_valid, **kwargs)
+        values = [b["xu_loss"] for b in self.history[-1, "batches"] if "xu_loss" in b]
+        self.history.record("xu_on", int(self.xu_on()))
+        self.history.record("xu_loss", float(np.mean(values)) if values else 0.0)
+
+
+class WarmupEarlyStopping(EarlyStopping):
+    """:class:`skorch.callbacks.EarlyStopping` that starts counting after the warm-up.
+
+    The best model is chosen among the epochs after ``warmup_epochs`` (the
+    warm-up is a pre-training phase), and the patience only runs then.
+    """
+
+    def __init__(self, *args, warmup_epochs=0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.warmup_epochs = warmup_epochs
+
+    def on_epoch_end(self, net, **kwargs):
+        if len(net.history) <= int(self.warmup_epochs):
+            return
+        super().on_epoch_end(net, **kwargs)
+
+
+# --------------------------------------------------------------------------- #
+# 5. The imputer
+# --------------------------------------------------------------------------- #
+
+
+def _is_numeric_dtype(dtype):
+    return pd.api.types.is_numeric_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype)
+
+
+def _sorted_unique(values):
+    uniq = pd.unique(pd.Series(values, dtype=object))
+    try:
+        return sorted(uniq)
+    except TypeError:
+        return sorted(uniq, key=str)
+
+
+class VSAEImputer(DeepImputer):
+    """Variational Selective Autoencoder (VSAE) imputer, for tables and multimodal data.
+
+    The columns are split into modalities (by default each feature is one).
+    Each modality's latent code comes from its own (unimodal) encoder when the
+    modality is observed, and from a slice of one multimodal encoder reading
+    the observed data and the mask when it is not (the *selective proposal*).
+    The concatenated codes feed a mask decoder (a Bernoulli per modality) and
+    a data decoder conditioned on the reconstructed mask. The model learns
+    ``p(x, m)`` from incomplete data only; it imputes, generates data and
+    masks (:meth:`generate`), and draws multiple imputations.
+
+    **Modalities.** ``modalities=None`` makes every feature a modality (the
+    paper's UCI setting). Pass group sizes (``[784, 784]``: the first 784
+    columns, then the next 784) or lists of column indices to group columns,
+    for example two images stored side by side. *A modality is observed only
+    if all its entries are*: a partially observed modality is encoded by the
+    multimodal encoder (which still reads its observed entries) and counted
+    as missing in the mask, while its observed entries remain targets of the
+    loss and are returned unchanged.
+
+    **Categorical features** (``categorical_features``, and every
+    non-numeric column of a DataFrame when ``shape`` is None) are one-hot
+    encoded, decoded with a softmax and cross-entropy, and imputed with the
+    most likely category; numeric features are standardised and decoded with
+    squared error (``shape`` given: min-max scaled, binary cross-entropy). A
+    DataFrame with categorical columns is returned as a DataFrame whose
+    categorical columns have their input dtype and categories; with
+    ``categorical_features`` on numbers the imputed values are among the
+    values seen in ``fit``. Categorical features need ``missing_values=np.nan``.
+    A category not seen in ``fit`` is an error in ``transform``.
+
+    Parameters
+    ----------
+    modalities : None, list of int or list of list of int, default=None
+        None: one modality per feature. A list of ints: consecutive groups of
+        those sizes (summing to the number of features). A list of lists:
+        the columns of each modality, every column in exactly one.
+    categorical_features : None, array-like of int, of bool or of str, default=None
+        Indices, a boolean mask or (DataFrames) names of the categorical
+        features, whose values are categories (any numbers). Non-numeric
+        DataFrame columns are categorical anyway (tables only).
+    latent_dim : int or None, default=None
+        Latent dimensions per modality. None: the paper's 20 for tables,
+        256 with ``shape``.
+    encoder_width : int or None, default=None
+        Hidden width of the unimodal and multimodal encoders. None: 64 for
+        tables (with batch norm after the first layer), 128 with ``shape``
+        (without batch norm), as in Appendix B.2.
+    decoder_width : int, default=128
+        Hidden width of the data decoder (the paper: 128).
+    mask_decoder_width : int or None, default=None
+        Hidden width of the mask decoder. None: 64 for tables, 16 with
+        ``shape`` (the paper).
+    n_layers : int, default=3
+        Hidden layers of every encoder and decoder (the paper: 3).
+    warmup_epochs : int, default=20
+        Epochs trained without the unobserved features' term (the paper:
+        20); from the next epoch on, each batch is passed once without
+        gradients to generate ``x~_u`` and again for the loss.
+    fill : {"auto", "noise", "zeros"}, default="auto"
+        What replaces unobserved inputs of the encoders in training:
+        standard-normal noise (the paper's tables) or zeros (its images).
+        ``"auto"``: zeros with ``shape``, noise without. ``transform``
+        always uses zeros (the noise's mean), so imputation is deterministic.
+    reconstruction : {"auto", "mse", "bce"}, default="auto"
+        Likelihood of the numeric features: ``"mse"`` (unit-variance
+        Gaussian on standardised features) or ``"bce"`` (Bernoulli of a
+        sigmoid output on min-max scaled features, for images in [0, 1]).
+        ``"auto"``: ``"bce"`` with ``shape``, ``"mse"`` without.
+    epochs : int, default=1000
+        Maximal number of epochs (the paper: 1000, keeping the best
+        validation epoch).
+    batch_size : int, default=64
+        Mini-batch size, also of ``transform``.
+    lr : float or None, default=None
+        Adam learning rate. None: the paper's, 1e-3 for tables with a numeric
+        feature, 1e-2 for all-categorical tables, 1e-4 with ``shape``.
+    device : str, default="cpu"
+        Torch device; "auto" picks CUDA when present.
+    validation_fraction : float, default=0.2
+        Share of the rows held out for the validation loss (the paper: 20%).
+    patience : int or None, default=20
+        Epochs without improvement of the validation loss, counted after the
+        warm-up, before stopping; the best epoch after the warm-up is restored.
+    callbacks : list of skorch callbacks or None, default=None
+        Extra skorch callbacks.
+    n_threads : int or None, default=None
+        Torch CPU threads (None: half the cores, at least one).
+    missing_values : float, int or np.nan, default=np.nan
+        The placeholder of missing entries.
+    shape : None or tuple of int, default=None
+        ``(H, W)`` or ``(C, H, W)`` when rows are images: selects the
+        paper's image settings (see the parameters above) and min-max scaling
+        per channel.
+    keep_empty_features : bool, default=False
+        Keep (imputed with 0) features without observed values in ``fit``.
+    add_indicator : bool, default=False
+        Append a :class:`~sklearn.impute.MissingIndicator`.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initialisation, the validation split, the batches and every
+        draw of ``fit``.
+    verbose : int, default=0
+        1: a progress bar over the epochs; 2: skorch's epoch table.
+
+    Attributes
+    ----------
+    net_ : VSAENet
+        The fitted skorch net; ``net_.module_`` is the :class:`VSAEModule`.
+    modalities_ : list of ndarray
+        The columns of each modality.
+    categorical_ : ndarray of bool of shape (n_features_in_,)
+        Which features are categorical.
+    categories_ : list of (ndarray or None)
+        The categories of each categorical feature (None for numeric ones),
+        in the order of their codes.
+    latent_dim_, encoder_width_, mask_decoder_width_, lr_ : int or float
+        The resolved sizes and learning rate.
+    fill_, reconstruction_ : str
+        The resolved ``fill`` and ``reconstruction``.
+    history_ : skorch History
+        Per-epoch ``train_loss``, ``valid_loss``, ``xu_on`` and ``xu_loss``.
+    n_epochs_ : int
+        Number of epochs run.
+    scaler_ : FeatureScaler
+        The scaling of the numeric features (identity on categorical ones).
+    image_shape_ : None or tuple of int
+        The image shape as ``(C, H, W)``, or None for tables.
+    device_ : torch.device
+        The device the net lives on.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
+        Names of the features seen during ``fit``, when they are all strings.
+
+    See Also
+    --------
+    VAEImputer : A plain VAE, the paper's main baseline.
+
+    Notes
+    -----
+    Departures from the paper, where it is silent or ambiguous:
+
+    * the printed data decoders have no activation after their first layer
+      (``Linear -> Linear -> Linear``, which would collapse to one linear
+      map); every hidden layer here is followed by a LeakyReLU;
+    * the encoders output a mean and a log-variance (``2 * latent_dim``
+      values per modality; the paper prints ``Linear(64, 20)``);
+    * unobserved inputs are drawn afresh (noise) in training and set to zero
+      at ``transform``; :meth:`sample_imputations` draws them;
+    * the generated ``x~_u`` are the decoder's means and most likely
+      categories of the first pass, without gradient.
+
+    The per-modality encoders are grouped layers
+    (:class:`~sklimpute.nn.GroupedLinear`): their parameters are stacked
+    tensors whose first dimension is the number of modalities, and one
+    batched product evaluates all of them.
+
+    References
+    ----------
+    .. [1] Y. Gong, H. Hajimirsadeghi, J. He, M. Nawhal, T. Durand and G. Mori,
+       "Variational Selective Autoencoder", Proceedings of the Symposium on
+       Advances in Approximate Bayesian Inference, PMLR 118, 2020.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from sklimpute import VSAEImputer
+    >>> rng = np.random.RandomState(0)
+    >>> z = rng.normal(size=(200, 1))
+    >>> df = pd.DataFrame({"a": z[:, 0], "b": 2 * z[:, 0],
+    ...                    "c": pd.Categorical(np.where(z[:, 0] > 0, "hi", "lo"))})
+    >>> df = df.mask(rng.rand(200, 3) < 0.2)
+    >>> imp = VSAEImputer(epochs=3, warmup_epochs=1, random_state=0)
+    >>> out = imp.fit_transform(df)
+    >>> out["c"].dtype == df["c"].dtype, bool(out.notna().all().all())
+    (True, True)
+    >>> X_gen, observed = imp.generate(4, random_state=0)
+    >>> X_gen.shape, observed.shape
+    ((4, 3), (4, 3))
+    """
+
+    _parameter_constraints = {
+        **DeepImputer._parameter_constraints,
+        "modalities": [list, tuple, None],
+        "categorical_features": ["array-like", None],
+        "latent_dim": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "encoder_width": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "decoder_width": [Interval(numbers.Integral, 1, None, closed="left")],
+        "mask_decoder_width": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "n_layers": [Interval(numbers.Integral, 1, None, closed="left")],
+        "warmup_epochs": [Interval(numbers.Integral, 0, None, closed="left")],
+        "hide_rate": [Interval(numbers.Real, 0, 1, closed="left")],
+        "beta": [Interval(numbers.Real, 0, None, closed="left")],
+        "fill": [StrOptions({"auto", "noise", "zeros"})],
+        "reconstruction": [StrOptions({"auto", "mse", "bce"})],
+        "lr": [Interval(numbers.Real, 0, None, closed="neither"), None],
+    }
+
+    def __init__(
+        self,
+        *,
+        modalities=None,
+        categorical_features=None,
+        latent_dim=None,
+        encoder_width=None,
+        decoder_width=128,
+        mask_decoder_width=None,
+        n_layers=3,
+        warmup_epochs=20,
+        hide_rate=0.0,
+        beta=1.0,
+        fill="auto",
+        reconstruction="auto",
+        epochs=1000,
+        batch_size=64,
+        lr=None,
+        device="cpu",
+        validation_fraction=0.2,
+        patience=20,
+        callbacks=None,
+        n_threads=None,
+        missing_values=np.nan,
+        shape=None,
+        keep_empty_features=False,
+        add_indicator=False,
+        random_state=None,
+        verbose=0,
+    ):
+        super().__init__(
+            epochs=epochs,
+            batch_size=batch_size,
+            lr=lr,
+            device=device,
+            validation_fraction=validation_fraction,
+            patience=patience,
+            callbacks=callbacks,
+            n_threads=n_threads,
+            missing_values=missing_values,
+            shape=shape,
+            keep_empty_features=keep_empty_features,
+            add_indicator=add_indicator,
+            random_state=random_state,
+            verbose=verbose,
+        )
+        self.modalities = modalities
+        self.categorical_features = categorical_features
+        self.latent_dim = latent_dim
+        self.encoder_width = encoder_width
+        self.decoder_width = decoder_width
+        self.mask_decoder_width = mask_decoder_width
+        self.n_layers = n_layers
+        self.warmup_epochs = warmup_epochs
+        self.hide_rate = hide_rate
+        self.beta = beta
+        self.fill = fill
+        self.reconstruction = reconstruction
+
+    # ------------------------------------------------------- categorical input
+    def _reconstruction(self):
+        if self.reconstruction == "auto":
+            return "bce" if self.shape is not None else "mse"
+        return self.reconstruction
+
+    @property
+    def _scaling(self):
+        return "minmax" if self._reconstruction() == "bce" else "standard"
+
+    def _categorical_mask(self, X):
+        """Boolean mask of the categorical columns of the raw ``X`` (fit)."""
+        d = X.shape[1]
+        mask = np.zeros(d, dtype=bool)
+        columns = list(X.columns) if hasattr(X, "columns") else None
+        if columns is not None and self.shape is None:
+            mask |= np.array([not _is_numeric_dtype(t) for t in X.dtypes], dtype=bool)
+        cf = self.categorical_features
+        if cf is None:
+            return mask
+        cf = np.asarray(cf)
+        if cf.dtype == bool:
+            if cf.shape != (d,):
+                raise ValueError(
+                    f"categorical_features as a boolean mask must have one entry per feature "
+                    f"({d}), got shape {cf.shape}.")
+            return mask | cf
+        if cf.dtype.kind in "OUS":
+            if columns is None:
+                raise ValueError("categorical_features given by name needs X as a DataFrame.")
+            unknown = [c for c in cf.ravel() if c not in columns]
+            if unknown:
+                raise ValueError(f"categorical_features names {unknown} are not columns of X.")
+            mask[[columns.index(c) for c in cf.ravel()]] = True
+            return mask
+        if cf.dtype.kind not in "iu" or cf.ndim != 1 or (cf.size and (cf.min() < -d or cf.max() >= d)):
+            raise ValueError(
+                f"categorical_features must be indices in [0, {d}), a boolean mask or column names; "
+                f"got {self.categorical_features!r}.")
+        mask[cf] = True
+        return mask
+
+    def _column(self, X, j):
+        return X.iloc[:, j] if hasattr(X, "iloc") else X[:, j]
+
+    def _missing(self, values):
+        missing = np.asarray(pd.isna(values), dtype=bool)
+        return missing
+
+    def _encode_columns(self, X, *, reset):
+        """Replace categorical columns by their codes (NaN where missing).
+
+        In ``fit`` (``reset``) the categorical columns and their categories
+        are learned: a pandas categorical dtype's categories in order, or the
+        sorted observed values.
+        """
+        if not hasattr(X, "iloc") and not hasattr(X, "shape"):
+            X = np.asarray(X)
+        if reset:
+            self.categorical_ = None
+            if X.ndim == 2:
+                cat = self._categorical_mask(X)
+                if cat.any():
+                    self.categorical_ = cat
+                    self.categories_ = [None] * X.shape[1]
+                    self._category_dtypes = [None] * X.shape[1]
+                    for j in np.flatnonzero(cat):
+                        col = self._column(X, j)
+                        dtype = getattr(col, "dtype", None)
+                        if isinstance(dtype, pd.CategoricalDtype):
+                            cats = list(dtype.categories)
+                        else:
+                            cats = _sorted_unique(np.asarray(col, dtype=object)[~self._missing(col)])
+                        self.categories_[j] = np.asarray(cats)
+                        self._category_dtypes[j] = dtype
+        cat = getattr(self, "categorical_", None)
+        if cat is None or not cat.any() or X.ndim != 2 or X.shape[1] != len(cat):
+            _check_numeric_columns(X)
+            return X
+        if not (isinstance(self.missing_values, float) and np.isnan(self.missing_values)):
+            raise ValueError("Categorical features need missing_values=np.nan.")
+        codes = {}
+        for j in np.flatnonzero(cat):
+            col = self._column(X, j)
+            values = np.asarray(col, dtype=object)
+            missing = self._missing(col)
+            cats = self.categories_[j]
+            c = pd.Categorical(pd.Series(values, dtype=object).where(~missing), categories=cats).codes
+            unknown = (c < 0) & ~missing
+            if unknown.any():
+                raise ValueError(
+                    f"Feature {j} has categories not seen in fit: "
+                    f"{_sorted_unique(values[unknown])[:5]}.")
+            codes[j] = np.where(missing, np.nan, c.astype(np.float64))
+        if hasattr(X, "iloc"):
+            X = X.copy()
+            for j, c in codes.items():
+                X.isetitem(j, c)
+            _check_numeric_columns(X)
+            return X
+        arr = np.asarray(X)
+        if arr.dtype.kind not in "biuf":
+            out = np.empty(arr.shape, dtype=np.float64)
+            for j in np.flatnonzero(~cat):
+                try:
+                    out[:, j] = arr[:, j].astype(np.float64)
+                except (TypeError, ValueError) as exc:
+                    raise ValueError(f"X contains values that are not numbers ({exc}) in feature {j}, "
+                                     "which is not in categorical_features.") from exc
+        else:
+            out = arr.astype(np.float64 if arr.dtype.kind != "f" else arr.dtype, copy=True)
+        for j, c in codes.items():
+            out[:, j] = c
+        return out
+
+    def _decode_columns(self, out, X=None, columns=None, as_frame=True):
+        """Codes of the categorical columns back to their categories.
+
+        ``columns``: the feature index of each column of ``out`` (-1 for
+        added indicator columns). Numeric categories are written into the
+        float array; with non-numeric categories a DataFrame is returned.
+        """
+        cat = getattr(self, "categorical_", None)
+        if cat is None:
+            return out
+        columns = np.arange(out.shape[-1]) if columns is None else columns
+        frame = {}
+        for k, j in enumerate(columns):
+            if j < 0 or not cat[j]:
+                continue
+            cats = self.categories_[j]
+            codes = out[..., k]
+            valid = np.isfinite(codes) & (codes >= 0) & (codes < len(cats))
+            idx = np.where(valid, codes, 0).astype(np.int64)
+            if cats.dtype.kind in "biuf":
+                out[..., k] = np.where(valid, cats[idx] if len(cats) else np.nan, np.nan)
+            elif out.ndim == 2 and as_frame:
+                dtype = self._category_dtypes[j]
+                if isinstance(dtype, pd.CategoricalDtype):
+                    frame[k] = pd.Categorical.from_codes(np.where(valid, idx, -1), dtype=dtype)
+                else:
+                    frame[k] = pd.array(np.where(valid, cats[idx], None), dtype=dtype)
+        if not frame:
+            return out
+        names = self.get_feature_names_out()
+        df = pd.DataFrame(out, columns=names, index=getattr(X, "index", None))
+        for k, col in frame.items():
+            df.isetitem(k, col)
+        return df
+
+    def _output_columns(self):
+        d = self.n_features_in_
+        cols = np.arange(d) if self.keep_empty_features else np.flatnonzero(~self._empty_features)
+        if self.add_indicator:
+            cols = np.concatenate([cols, -np.ones(len(self.indicator_.features_), dtype=np.int64)])
+        return cols
+
+    # ------------------------------------------------------------------- fit
+    def _fit(self, X, observed):
+        if getattr(self, "categorical_", None) is None:
+            self.categorical_ = np.zeros(X.shape[1], dtype=bool)
+            self.categories_ = [None] * X.shape[1]
+            self._category_dtypes = [None] * X.shape[1]
+        cat = self.categorical_
+        if cat.any():
+            # the base class scaled the codes: undo it and make the scaling the identity there
+            sc = self.scaler_
+            X = X.copy()
+            X[:, cat] = np.where(observed[:, cat], np.round(X[:, cat] * sc.scale_[cat] + sc.offset_[cat]), 0.0)
+            sc.offset_ = np.where(cat, 0.0, sc.offset_)
+            sc.scale_ = np.where(cat, 1.0, sc.scale_)
+        self.modalities_ = self._resolve_modalities(X.shape[1])
+        images = self.shape is not None
+        defaults = IMAGE_DEFAULTS if images else TABLE_DEFAULTS
+        self.latent_dim_ = int(self.latent_dim or defaults["latent_dim"])
+        self.encoder_width_ = int(self.encoder_width or defaults["encoder_width"])
+        self.mask_decoder_width_ = int(self.mask_decoder_width or defaults["mask_decoder_width"])
+        self._encoder_batchnorm = defaults["encoder_batchnorm"]
+        self.fill_ = self.fill if self.fill != "auto" else ("zeros" if images else "noise")
+        self.reconstruction_ = self._reconstruction()
+        if self.lr is not None:
+            self.lr_ = float(self.lr)
+        elif images:
+            self.lr_ = PAPER_LR["image"]
+        else:
+            self.lr_ = PAPER_LR["categorical" if cat.all() else "numeric"]
+        self._cardinalities = [len(c) if cat[j] else 0 for j, c in enumerate(self.categories_)]
+        self._cardinalities = [max(k, 1) if cat[j] else 0 for j, k in enumerate(self._cardinalities)]
+        return super()._fit(X, observed)
+
+    def _resolve_modalities(self, d):
+        mods = self.modalities
+        if mods is None:
+            return [np.array([j]) for j in range(d)]
+        mods = list(mods)
+        if mods and all(isinstance(s, numbers.Integral) and not isinstance(s, bool) for s in mods):
+            sizes = [int(s) for s in mods]
+            if min(sizes) < 1 or sum(sizes) != d:
+                raise ValueError(
+                    f"modalities={self.modalities!r} as group sizes must be positive and sum to the "
+                    f"number of features, {d}.")
+            bounds = np.cumsum([0] + sizes)
+            return [np.arange(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
+        try:
+            groups = [np.asarray(m, dtype=np.int64).ravel() for m in mods]
+        except (TypeError, ValueError):
+            groups = None
+        if groups is None or not groups or any(len(g) == 0 for g in groups):
+            raise ValueError(
+                f"modalities={self.modalities!r} is neither a list of group sizes nor a list of "
+                "non-empty lists of column indices.")
+        flat = np.sort(np.concatenate(groups))
+        if len(flat) != d or not np.array_equal(flat, np.arange(d)):
+            raise ValueError(
+                f"modalities as lists of column indices must use every one of the {d} columns "
+                "exactly once.")
+        return groups
+
+    def _build_net(self, n_features, **net_kwargs):
+        callbacks = [
+            (name, WarmupEarlyStopping(monitor=cb.monitor, patience=cb.patience, load_best=cb.load_best,
+                                       warmup_epochs=self.warmup_epochs))
+            if name == "early_stopping" else (name, cb)
+            for name, cb in net_kwargs.pop("callbacks")
+        ]
+        net_kwargs["lr"] = self.lr_
+        return VSAENet(
+            VSAEModule,
+            module__cardinalities=self._cardinalities,
+            module__modalities=[m.tolist() for m in self.modalities_],
+            module__latent_dim=self.latent_dim_,
+            module__encoder_width=self.encoder_width_,
+            module__decoder_width=self.decoder_width,
+            module__mask_decoder_width=self.mask_decoder_width_,
+            module__n_layers=self.n_layers,
+            module__encoder_batchnorm=self._encoder_batchnorm,
+            module__fill=self.fill_,
+            module__output=self.reconstruction_,
+            warmup_epochs=self.warmup_epochs,
+            hide_rate=self.hide_rate,
+            beta=self.beta,
+            callbacks=callbacks,
+            **net_kwargs,
+        )
+
+    # ----------------------------------------------------------- imputation
+    def _impute_batch(self, x, mask):
+        module = self.net_.module_
+        x_exp, entry_mask, m = module.expand(x, mask)
+        mu, _ = module.encode(x_exp, entry_mask, m, noise=False)
+        out, _ = module.decode(mu)
+        return module.feature_values(out)
+
+    def _sample_batch(self, x, mask):
+        module = self.net_.module_
+        x_exp, entry_mask, m = module.expand(x, mask)
+        mu, logvar = module.encode(x_exp, entry_mask, m, noise=True)
+        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+        out, _ = module.decode(z)
+        return module.feature_values(out, sample=True)
+
+    def transform(self, X):
+        """Fill every missing entry of X; observed entries are returned unchanged.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Data with holes, with the features seen in ``fit``.
+
+        Returns
+        -------
+        X_imputed : ndarray or DataFrame of shape (n_samples, n_features_out)
+            The completed data. Categorical features hold categories (one
+            seen in ``fit``); when some categories are not numbers the result
+            is a DataFrame whose categorical columns keep their input dtype.
+        """
+        out = super().transform(X)
+        return self._decode_columns(out, X, self._output_columns())
+
+    def _transform_full(self, X):
+        return self._decode_columns(super()._transform_full(X), as_frame=False)
+
+    def sample_imputations(self, X, n_draws=5, *, random_state=None):
+        """Draw several completions of X (multiple imputation).
+
+        Each draw samples the unobserved inputs' noise, the latent codes from
+        the selective proposal and every categorical value from its softmax;
+        numeric values are the decoder's means given the codes.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Data with holes.
+        n_draws : int, default=5
+            Number of completions.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draws.
+
+        Returns
+        -------
+        draws : ndarray of shape (n_draws, n_samples, n_features)
+            Completions; observed entries are identical in every draw.
+            Categorical features with numeric categories hold categories,
+            others their codes (indices into ``categories_``).
+        """
+        draws = super().sample_imputations(X, n_draws, random_state=random_state)
+        return self._decode_columns(draws)
+
+    def generate(self, n_samples, *, random_state=None):
+        """Generate data and masks from the prior (section 3.2 of the paper).
+
+        ``z ~ N(0, I)`` goes through the mask decoder (a Bernoulli draw per
+        modality) and the data decoder (decoder means for numeric features, a
+        softmax draw for categorical ones).
+
+        Parameters
+        ----------
+        n_samples : int
+            Number of rows to generate.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draws.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features_in_)
+            Generated data in the input's units (categorical features: their
+            categories when numeric, else codes).
+        observed : ndarray of bool of shape (n_samples, n_features_in_)
+            The generated mask, per feature (every feature of a modality
+            shares the modality's draw); ``1 - observed.mean()`` is the
+            generated missing share.
+        """
+        from ..training import seeded
+
+        check_is_fitted(self)
+        n = int(n_samples)
+        if n < 1:
+            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        module = self.net_.module_
+        seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+        self.net_._set_training(False)
+        M, L = module.layout.n_modalities, module.latent_dim
+        with self._threads(), seeded(seed, self.device_), torch.inference_mode():
+            z = torch.randn(n, M, L, device=self.device_)
+            out, mask_logits = module.decode(z)
+            m = torch.bernoulli(torch.sigmoid(mask_logits))
+            values = module.feature_values(out, sample=True)
+        values = values.to("cpu", torch.float64).numpy()
+        m = m.to("cpu").numpy().astype(bool)
+        X = self.scaler_.inverse_transform(values)
+        observed = m[:, module.layout.column_modality]
+        return self._decode_columns(X, as_frame=False), observed
+
