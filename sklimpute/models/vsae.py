@@ -220,8 +220,8 @@ class VSAEModule(nn.Module):
         noise is replaced by its mean, zero, so that imputation is
         deterministic; :meth:`sample` draws it.
     output : {"mse", "bce"}
-        Numeric features' likelihood: unit-variance Gaussian (the decoder
-        returns the mean) or Bernoulli (it returns logits).
+        Numeric features' likelihood: squared error (a Gaussian of variance
+        1/2; the decoder returns the mean) or Bernoulli (it returns logits).
     """
 
     def __init__(self, cardinalities, modalities, latent_dim=20, encoder_width=64, decoder_width=128,
@@ -321,7 +321,7 @@ class VSAEModule(nn.Module):
     def feature_nll(self, out, target):
         """Negative log-likelihood of every feature of ``target`` (``(n, n_features)``).
 
-        Numeric: half the squared error (``output="mse"``) or the binary
+        Numeric: the squared error (``output="mse"``) or the binary
         cross-entropy of the logits (``"bce"``); categorical: the softmax
         cross-entropy of the code.
         """
@@ -557,15 +557,29 @@ class VSAEImputer(DeepImputer):
         Epochs trained without the unobserved features' term (the paper:
         20); from the next epoch on, each batch is passed once without
         gradients to generate ``x~_u`` and again for the loss.
+    beta : float >= 0, default=1.0
+        Weight of the KL term. 1 is the paper's objective (equation 4).
+        *Not in the paper*: smaller values loosen the KL pressure that, with
+        one latent code per feature, collapses every posterior to the prior
+        on some tables (the imputation is then the column mean; see the
+        method's documentation page).
+    hide_rate : float in [0, 1), default=0.0
+        *Not in the paper (ours).* In every training batch each observed
+        modality is hidden from the encoders with this probability (it is
+        then encoded by the multimodal encoder, like a missing one) while
+        its true values stay targets of the loss, so that the multimodal
+        encoder and the decoder are trained on the imputation task itself.
+        0 is the paper's training.
     fill : {"auto", "noise", "zeros"}, default="auto"
         What replaces unobserved inputs of the encoders in training:
         standard-normal noise (the paper's tables) or zeros (its images).
         ``"auto"``: zeros with ``shape``, noise without. ``transform``
         always uses zeros (the noise's mean), so imputation is deterministic.
     reconstruction : {"auto", "mse", "bce"}, default="auto"
-        Likelihood of the numeric features: ``"mse"`` (unit-variance
-        Gaussian on standardised features) or ``"bce"`` (Bernoulli of a
-        sigmoid output on min-max scaled features, for images in [0, 1]).
+        Likelihood of the numeric features: ``"mse"`` (the squared error on
+        standardised features, the paper's "negated reconstruction loss": a
+        Gaussian of variance 1/2) or ``"bce"`` (Bernoulli of a sigmoid output
+        on min-max scaled features, for images in [0, 1]).
         ``"auto"``: ``"bce"`` with ``shape``, ``"mse"`` without.
     epochs : int, default=1000
         Maximal number of epochs (the paper: 1000, keeping the best
@@ -648,7 +662,20 @@ class VSAEImputer(DeepImputer):
     * unobserved inputs are drawn afresh (noise) in training and set to zero
       at ``transform``; :meth:`sample_imputations` draws them;
     * the generated ``x~_u`` are the decoder's means and most likely
-      categories of the first pass, without gradient.
+      categories of the first pass, without gradient;
+    * all layers start from He initialisation with zero biases;
+    * the validation loss (early stopping, best-epoch restore) has no
+      unobserved term, and early stopping only starts after the warm-up.
+
+    Why the paper's VSAE can impute at all: an unobserved modality's code
+    comes from the multimodal encoder, which no likelihood term ever asks to
+    describe that modality (its only targets are the model's own ``x~_u``);
+    the imputation is good only when the decoder has learned to predict a
+    modality from the *other* modalities' codes, which the KL term encourages
+    (encoding information once, in one modality's code, is cheaper than in
+    several). When the KL term wins outright, every posterior collapses to
+    the prior and the imputation is the column mean; ``beta < 1`` and
+    ``hide_rate > 0`` (both ours) are the remedies we measured.
 
     The per-modality encoders are grouped layers
     (:class:`~sklimpute.nn.GroupedLinear`): their parameters are stacked
@@ -843,7 +870,8 @@ class VSAEImputer(DeepImputer):
             values = np.asarray(col, dtype=object)
             missing = self._missing(col)
             cats = self.categories_[j]
-            c = pd.Categorical(pd.Series(values, dtype=object).where(~missing), categories=cats).codes
+            c = pd.Index(cats, dtype=object).get_indexer(pd.Index(values, dtype=object))
+            c = np.where(missing, -1, c)
             unknown = (c < 0) & ~missing
             if unknown.any():
                 raise ValueError(
