@@ -4,6 +4,7 @@ from .base import BaseImputer, DeepImputer
 from .models.gain import GAINImputer, SingleImageImputer, SpatialGAINImputer
 from .models.glow import GlowImputer
 from .models.matrix_completion import MatrixCompletionImputer
+from .models.misgan import MisGANImputer
 from .models.vaewl import VAEImputer, VAEWLImputer
 from .models.vsae import VSAEImputer
 from .simulate import make_missing
@@ -16,6 +17,7 @@ __all__ = [
     "GAINImputer",
     "GlowImputer",
     "MatrixCompletionImputer",
+    "MisGANImputer",
     "SingleImageImputer",
     "SpatialGAINImputer",
     "VAEImputer",

@@ -33,6 +33,7 @@ SKLIMPUTE_METHODS = {
     "spatialgain": "sklimpute.models.gain:SpatialGAINImputer",
     "single_image": "sklimpute.models.gain:SingleImageImputer",
     "glow": "sklimpute.models.glow:GlowImputer",
+    "misgan": "sklimpute.models.misgan:MisGANImputer",
     "vsae": "sklimpute.models.vsae:VSAEImputer",
 }
 

@@ -227,7 +227,12 @@ class AdversarialNet(ImputerNet):
 
     :meth:`train_step` alternates: subclasses give :meth:`generate` (the
     generator's pass on a batch), :meth:`discriminator_loss` and
-    :meth:`generator_loss`. A step whose loss is not finite is skipped (no
+    :meth:`generator_loss`. With ``n_critic = k > 1`` (Wasserstein GANs:
+    several critic steps per generator step) a training batch is ``k``
+    mini-batches: the discriminator steps on each in turn, then the
+    generator steps once, on the last one; the imputer sets the training
+    loader's batch size to ``k`` times its own, so an epoch is still one
+    pass over the rows. A step whose loss is not finite is skipped (no
     parameter moves) and counted in the history (``skipped_steps``); an epoch
     of only skipped steps stops the training with a clear error instead of
     leaving NaN weights behind.
@@ -235,10 +240,12 @@ class AdversarialNet(ImputerNet):
 
     prefixes_ = ImputerNet.prefixes_ + ["discriminator", "optimizer_d"]
 
-    def __init__(self, module, *args, discriminator, optimizer_d=torch.optim.Adam, **kwargs):
+    def __init__(self, module, *args, discriminator, optimizer_d=torch.optim.Adam, n_critic=1,
+                 **kwargs):
         super().__init__(module, *args, **kwargs)
         self.discriminator = discriminator
         self.optimizer_d = optimizer_d
+        self.n_critic = n_critic
 
     def initialize_module(self):
         super().initialize_module()
@@ -272,18 +279,29 @@ class AdversarialNet(ImputerNet):
         optimizer.step()
         return True
 
+    @staticmethod
+    def _split(batch, k):
+        """``batch`` as ``k`` mini-batches (fewer when it has fewer rows)."""
+        Xi, y = batch
+        if k <= 1:
+            return [batch]
+        parts = zip(*(torch.chunk(v, k) for v in Xi.values()))
+        return [(dict(zip(Xi, p)), y) for p in parts]
+
     def train_step(self, batch, **fit_params):
-        """One discriminator step, then one generator step, on the same batch."""
+        """``n_critic`` discriminator steps (one per mini-batch), then one generator step."""
         self._set_training(True)
-        state = self.generate(batch, training=True)
-        self.optimizer_d_.zero_grad(set_to_none=True)
-        d_loss = self.discriminator_loss(state)
-        ok_d = self._descend(d_loss, self.optimizer_d_)
+        ok = True
+        for part in self._split(batch, int(self.n_critic)):
+            state = self.generate(part, training=True)
+            self.optimizer_d_.zero_grad(set_to_none=True)
+            d_loss = self.discriminator_loss(state)
+            ok &= self._descend(d_loss, self.optimizer_d_)
         self.optimizer_.zero_grad(set_to_none=True)
         g_loss = self.generator_loss(state)
-        ok_g = self._descend(g_loss, self.optimizer_)
+        ok &= self._descend(g_loss, self.optimizer_)
         self.history.record_batch("d_loss", float(d_loss.detach()))
-        self.history.record_batch("skipped", int(not (ok_d and ok_g)))
+        self.history.record_batch("skipped", int(not ok))
         # skorch only needs the loss; no prediction is kept for the training batches
         return {"loss": g_loss.detach(), "y_pred": None}
 

@@ -20,6 +20,7 @@ from sklimpute import (
     GAINImputer,
     GlowImputer,
     MatrixCompletionImputer,
+    MisGANImputer,
     SpatialGAINImputer,
     VAEWLImputer,
     VSAEImputer,
@@ -32,6 +33,7 @@ IMPUTERS = [
     GAINImputer(epochs=60),
     SpatialGAINImputer(epochs=8),
     GlowImputer(n_steps=2, hidden_channels=16, epochs=5),
+    MisGANImputer(epochs=3, latent_dim=16, imputer_hidden=32),
     # VSAE's ELBO with the full KL term (beta=1) collapses to the column means on
     # the digits within a test's budget (docs/methods/vsae.rst); beta=0.1 does not
     VSAEImputer(epochs=20, warmup_epochs=5, beta=0.1),
@@ -45,13 +47,16 @@ GRIDS = {
     "GAINImputer": {"alpha": [10.0, 100.0]},
     "SpatialGAINImputer": {"hint_rate": [0.5, 0.9]},
     "GlowImputer": {"alpha": [0.5, 0.7]},
+    "MisGANImputer": {"beta": [0.1, 0.5]},
     "VSAEImputer": {"latent_dim": [8, 20]},
 }
 
 #: imputers that are not conditional predictors of scattered holes: Glow
 #: shrinks a whole image's latent (its paper's setting is one square per
-#: image; tests/test_glow.py tests that)
-NOT_PREDICTORS = {"GlowImputer"}
+#: image; tests/test_glow.py tests that); MisGAN draws from p(x_mis | x_obs)
+#: and is scored by FID, not by the error of one draw (its paper's Appendix
+#: C; benchmarks/misgan_mnist.py), and needs far more training than a test
+NOT_PREDICTORS = {"GlowImputer", "MisGANImputer"}
 
 ids = [type(e).__name__ for e in IMPUTERS]
 

@@ -1,0 +1,278 @@
+"""MisGAN: behaviour that breaks if the games, the masking or the imputer were wrong."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+
+from sklimpute import MisGANImputer, make_missing
+from sklimpute.models.misgan import (
+    MisGANCritics,
+    MisGANGenerators,
+    MisGANNet,
+    critic_loss,
+    gradient_penalty,
+)
+from sklimpute.training import AdversarialNet
+
+SMALL = dict(shape=(8, 8), width=8, latent_dim=16, imputer_hidden=64, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def digits_dropout(digits):
+    X_missing, hidden = make_missing(digits, "mcar", rate=0.6, random_state=0)
+    return X_missing, hidden
+
+
+@pytest.fixture(scope="module")
+def fitted(digits_dropout):
+    return MisGANImputer(epochs=3, **SMALL).fit(digits_dropout[0][:600])
+
+
+def _batch(imp, X):
+    x = torch.as_tensor(np.nan_to_num(imp.scaler_.transform(X)), dtype=torch.float32)
+    mask = torch.as_tensor(~np.isnan(X), dtype=torch.float32)
+    return ({"x": x, "mask": mask}, None)
+
+
+def _params(module):
+    return [p.detach().clone() for p in module.parameters()]
+
+
+def _same(a, b):
+    return all(torch.equal(x, y) for x, y in zip(a, b))
+
+
+def test_mask_generator_moves_toward_the_datas_missing_rate(digits_dropout):
+    # real masks observe 40%; an untrained mask generator's relaxed masks sit
+    # near sigmoid(0) = 0.5; a short training must move them toward 0.4
+    X = digits_dropout[0]
+    real_observed = 1 - 0.6
+
+    def observed_share(imp):
+        with torch.no_grad():
+            return imp.net_.module_.masks(4000, torch.zeros(1)).mean().item()
+
+    untrained = MisGANImputer(epochs=1, lr=1e-12, **SMALL).fit(X[:100])
+    trained = MisGANImputer(epochs=3, lr=1e-3, batch_size=16, **SMALL).fit(X)
+    before, after = observed_share(untrained), observed_share(trained)
+    assert abs(after - real_observed) < 0.5 * abs(before - real_observed)
+    # generate draws binary masks with those probabilities
+    _, masks = trained.generate(4000, random_state=0)
+    assert masks.mean() == pytest.approx(after, abs=0.02)
+
+
+def test_imputer_keeps_observed_entries_inside_the_network(fitted, digits_dropout):
+    # G_i(x, m, w) = x m + G^_i(...) (1 - m): the observed entries come out of
+    # the network itself unchanged (not only after the base class restores them)
+    X = digits_dropout[0][:50]
+    (Xi, _) = _batch(fitted, X)
+    with torch.no_grad():
+        out = fitted.net_.module_(Xi["x"], Xi["mask"])
+    obs = Xi["mask"].bool()
+    assert torch.equal(out[obs], Xi["x"][obs])
+    assert not torch.equal(out[~obs], Xi["x"][~obs])
+
+
+def test_noise_enters_only_through_the_holes(fitted):
+    imputer = fitted.net_.module_.imputer
+    x = torch.rand(4, 64)
+    full = torch.ones(4, 64)
+    with torch.no_grad():
+        a = imputer(x, full, torch.rand(4, 64))
+        b = imputer(x, full, torch.rand(4, 64))
+    assert torch.equal(a, b) and torch.equal(a, x)  # nothing missing: nothing random
+
+
+def test_transform_repeats_and_draws_differ_on_holes_only(fitted, digits_dropout):
+    X = digits_dropout[0][600:700]
+    holes = np.isnan(X)
+    np.testing.assert_array_equal(fitted.transform(X), fitted.transform(X))
+    draws = fitted.sample_imputations(X, n_draws=2, random_state=0)
+    other = fitted.sample_imputations(X, n_draws=1, random_state=1)[0]
+    for d in (draws[0], draws[1], other):
+        np.testing.assert_array_equal(d[~holes], X[~holes])
+    assert (draws[0][holes] != draws[1][holes]).mean() > 0.9
+    assert (draws[0][holes] != other[holes]).mean() > 0.9
+
+
+def test_generate_returns_data_in_the_datas_units_and_binary_masks(fitted):
+    data, masks = fitted.generate(7, random_state=0)
+    assert data.shape == masks.shape == (7, 64) and masks.dtype == bool
+    lo, hi = fitted.scaler_.inverse_transform(np.zeros((1, 64))), fitted.scaler_.inverse_transform(
+        np.ones((1, 64)))
+    assert (data >= lo - 1e-9).all() and (data <= hi + 1e-9).all()
+    np.testing.assert_array_equal(data, fitted.generate(7, random_state=0)[0])
+
+
+def test_gradient_penalty_is_zero_for_a_unit_gradient_and_grows_otherwise():
+    lin = torch.nn.Linear(4, 1, bias=False)
+    with torch.no_grad():
+        lin.weight.copy_(torch.tensor([[0.0, 0.6, 0.8, 0.0]]))
+    real, fake = torch.randn(8, 4), torch.randn(8, 4)
+    assert gradient_penalty(lin, real, fake).item() == pytest.approx(0.0, abs=1e-6)
+    with torch.no_grad():
+        lin.weight.mul_(3.0)  # gradient norm 3: penalty (3 - 1)^2
+    assert gradient_penalty(lin, real, fake).item() == pytest.approx(4.0, rel=1e-5)
+    penalised = critic_loss(lin, real, fake, 10.0)
+    plain = critic_loss(lin, real, fake, 0.0)
+    assert penalised.item() == pytest.approx(plain.item() + 40.0, rel=1e-4)
+
+
+def _net(**kw):
+    net = MisGANNet(
+        MisGANGenerators, discriminator=MisGANCritics,
+        module__n_features=64, module__shape=(1, 8, 8), module__architecture="fc",
+        module__latent_dim=8, module__imputer_hidden=16,
+        discriminator__n_features=64, discriminator__architecture="fc",
+        optimizer=torch.optim.Adam, **kw,
+    )
+    return net.initialize()
+
+
+def test_each_player_is_moved_by_its_own_objective_only():
+    torch.manual_seed(0)
+    net = _net(alpha=0.0, beta=0.0)
+    x = torch.rand(16, 64)
+    mask = (torch.rand(16, 64) > 0.5).float()
+    s = net.generate(({"x": x, "mask": mask}, None), training=True)
+    net.module_.zero_grad()
+    net.generator_loss(s).backward(retain_graph=True)
+    g = net.module_
+    # with alpha = 0 the data critic does not reach G_m; with beta = 0 the
+    # imputer's critic does not reach G_x: only the players' own terms remain
+    dm = torch.autograd.grad(-net.discriminator_.mask_critic(s["fake_m"]).mean(),
+                             list(g.mask_generator.parameters()), retain_graph=True)
+    for p, ref in zip(g.mask_generator.parameters(), dm):
+        torch.testing.assert_close(p.grad, ref)
+    dx = torch.autograd.grad(
+        -net.discriminator_.data_critic(net.mask_data(s["fake_x"], s["fake_m"])).mean(),
+        list(g.data_generator.parameters()), retain_graph=True)
+    for p, ref in zip(g.data_generator.parameters(), dx):
+        torch.testing.assert_close(p.grad, ref)
+
+
+@pytest.mark.parametrize("coef, player", [("alpha", "mask_generator"), ("beta", "data_generator")])
+def test_coupling_weights_scale_the_cross_terms(coef, player):
+    # the gradient a generator gets from the *other* game grows linearly with
+    # alpha (data loss -> G_m) or beta (imputer loss -> G_x)
+    grads = []
+    for value in (0.0, 1.0, 2.0):
+        torch.manual_seed(0)
+        net = _net(**{coef: value})
+        x = torch.rand(16, 64)
+        mask = (torch.rand(16, 64) > 0.5).float()
+        s = net.generate(({"x": x, "mask": mask}, None), training=True)
+        net.module_.zero_grad()
+        net.generator_loss(s).backward()
+        grads.append(torch.cat([p.grad.flatten() for p in getattr(net.module_, player).parameters()]))
+    one, two = grads[1] - grads[0], grads[2] - grads[0]
+    assert one.abs().sum() > 0
+    torch.testing.assert_close(two, 2 * one, rtol=1e-4, atol=1e-6)
+
+
+def test_masking_operator_fills_holes_with_tau():
+    net = _net(tau=-1.0)
+    x = torch.tensor([[0.3, 0.7]])
+    m = torch.tensor([[1.0, 0.0]])
+    assert net.mask_data(x, m).tolist() == [[pytest.approx(0.3), -1.0]]
+
+
+def test_several_critic_steps_per_generator_step(fitted, digits_dropout):
+    net = fitted.net_
+    assert net.n_critic == 5
+    batch = _batch(fitted, digits_dropout[0][:320])  # one training batch: 5 x 64 rows
+    parts = AdversarialNet._split(batch, 5)
+    assert [len(p[0]["x"]) for p in parts] == [64] * 5
+    calls = {"d": 0, "g": 0}
+    d_loss, g_loss = type(net).discriminator_loss, type(net).generator_loss
+
+    def count_d(self, s):
+        calls["d"] += 1
+        return d_loss(self, s)
+
+    def count_g(self, s):
+        calls["g"] += 1
+        return g_loss(self, s)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(type(net), "discriminator_loss", count_d)
+        mp.setattr(type(net), "generator_loss", count_g)
+        g0, d0 = _params(net.module_), _params(net.discriminator_)
+        net.train_step(batch)
+    assert calls == {"d": 5, "g": 1}
+    assert not _same(g0, _params(net.module_)) and not _same(d0, _params(net.discriminator_))
+    # an epoch is one pass: the training loader serves n_critic x batch_size rows
+    assert net.iterator_train__batch_size == 5 * fitted.batch_size
+
+
+@pytest.mark.parametrize(
+    "param, value, reached",
+    [
+        ("alpha", 0.5, lambda i: i.net_.alpha == 0.5),
+        ("beta", 0.3, lambda i: i.net_.beta == 0.3),
+        ("tau", 0.5, lambda i: i.net_.tau == 0.5),
+        ("temperature", 0.3, lambda i: i.net_.module_.temperature == 0.3),
+        ("gradient_penalty", 1.0, lambda i: i.net_.gradient_penalty == 1.0),
+        ("n_critic", 2, lambda i: i.net_.n_critic == 2),
+        ("latent_dim", 8, lambda i: i.net_.module_.latent_dim == 8),
+        ("width", 4, lambda i: i.net_.discriminator_.data_critic.conv[0].out_channels == 4),
+        ("imputer_hidden", 32, lambda i: i.net_.module_.imputer.net[0].out_features == 32),
+        ("architecture", "fc", lambda i: i.architecture_ == "fc"
+         and not any(isinstance(m, torch.nn.Conv2d) for m in i.net_.discriminator_.modules())),
+        ("imputer", "unet", lambda i: i.imputer_ == "unet"),
+        ("betas", (0.0, 0.99), lambda i: i.net_.optimizer_.param_groups[0]["betas"] == (0.0, 0.99)
+         and i.net_.optimizer_d_.param_groups[0]["betas"] == (0.0, 0.99)),
+        ("lr", 1e-3, lambda i: i.net_.optimizer_d_.param_groups[0]["lr"] == 1e-3),
+    ],
+)
+def test_each_hyperparameter_reaches_the_model(digits_dropout, param, value, reached):
+    X = digits_dropout[0][:200]
+    kw = dict(SMALL, epochs=1)
+    ref = MisGANImputer(**kw).fit(X)
+    imp = MisGANImputer(**kw).set_params(**{param: value}).fit(X)
+    assert reached(imp)
+    # and it changes what training learns (some players' weights, if not yet
+    # the imputations: alpha, say, only moves the mask generator)
+    before = _params(ref.net_.module_) + _params(ref.net_.discriminator_)
+    after = _params(imp.net_.module_) + _params(imp.net_.discriminator_)
+    shapes_differ = [a.shape for a in before] != [b.shape for b in after]
+    assert shapes_differ or not _same(before, after)
+
+
+def test_conv_on_a_table_is_a_clear_error(digits_dropout):
+    with pytest.raises(ValueError, match="needs images"):
+        MisGANImputer(architecture="conv", epochs=1).fit(digits_dropout[0][:50])
+    with pytest.raises(ValueError, match="betas"):
+        MisGANImputer(betas=(0.5, 2.0), epochs=1).fit(digits_dropout[0][:50])
+
+
+def test_auto_picks_the_papers_networks(digits_dropout):
+    X = digits_dropout[0][:100]
+    table = MisGANImputer(epochs=1, random_state=0).fit(X)
+    assert (table.architecture_, table.imputer_) == ("fc", "mlp")
+    image = MisGANImputer(epochs=1, **SMALL).fit(X)
+    assert (image.architecture_, image.imputer_) == ("conv", "mlp")
+    colour = np.repeat(X, 3, axis=1)
+    rgb = MisGANImputer(epochs=1, **dict(SMALL, shape=(3, 8, 8))).fit(colour)
+    assert (rgb.architecture_, rgb.imputer_) == ("conv", "unet")
+    assert rgb.transform(colour).shape == colour.shape
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_no_seed_produces_nan(digits_dropout, seed):
+    imp = MisGANImputer(epochs=2, **dict(SMALL, random_state=seed)).fit(digits_dropout[0][:300])
+    assert np.isfinite(imp.transform(digits_dropout[0][300:400])).all()
+    assert np.isfinite(imp.history_[:, "train_loss"]).all()
+
+
+def test_validation_loss_is_the_imputation_error_on_hidden_entries(digits_dropout):
+    imp = MisGANImputer(epochs=2, validation_fraction=0.2, **SMALL).fit(digits_dropout[0][:400])
+    valid = imp.history_[:, "valid_loss"]
+    assert len(valid) == 2 and all(0 < v < 1 for v in valid)  # squared error of [0, 1] values
+    assert imp.valid_hide_rate_ == pytest.approx(0.6, abs=0.01)
+
+
+def test_clone_keeps_the_parameters():
+    imp = MisGANImputer(alpha=0.3, n_critic=3)
+    assert clone(imp).get_params()["alpha"] == 0.3 and clone(imp).n_critic == 3
