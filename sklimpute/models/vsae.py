@@ -234,7 +234,7 @@ class VSAEModule(nn.Module):
         self.output = output
         M, L, E = lay.n_modalities, self.latent_dim, lay.n_expanded
         for name in ("numeric", "categorical", "offsets", "expanded_column", "modality_entries",
-                     "modality_columns", "category_entries"):
+                     "modality_columns", "column_modality", "category_entries"):
             self.register_buffer(name, torch.as_tensor(getattr(lay, name), dtype=torch.long), persistent=False)
         self.register_buffer("n_categories", torch.as_tensor(lay.cardinalities[lay.categorical]),
                              persistent=False)
@@ -417,19 +417,28 @@ class VSAENet(ImputerNet):
     the terms with real targets only (observed features, mask, KL), so the
     validation loss means the same thing before and after the warm-up.
 
+    With ``hide_rate > 0`` (ours) each training batch also gets a ``"seen"``
+    mask: every observed modality is hidden from the encoders with that
+    probability, and stays a target of the loss.
+
     Parameters
     ----------
     module : nn.Module class
         :class:`VSAEModule`.
     warmup_epochs : int, default=20
         Epochs without the unobserved term (the paper: 20).
+    hide_rate : float in [0, 1), default=0.0
+        Probability that an observed modality is hidden from the encoders in
+        a training batch (0: the paper's training).
+    beta : float, default=1.0
+        Weight of the KL term (1: the paper's objective).
     """
 
     def __init__(self, module, *args, warmup_epochs=20, hide_rate=0.0, beta=1.0, **kwargs):
         super().__init__(module, *args, **kwargs)
-        self.beta = beta
         self.warmup_epochs = warmup_epochs
         self.hide_rate = hide_rate
+        self.beta = beta
 
     def xu_on(self):
         """Whether the current epoch scores the generated ``x~_u`` (past the warm-up)."""
@@ -442,12 +451,10 @@ class VSAENet(ImputerNet):
             with torch.no_grad():  # first pass: generate x~_u, no loss
                 out = self.infer(Xi)[0]
                 Xi = {**Xi, "x_tilde": self.module_.feature_values(out)}
-        if self.hide_rate:
-            mask = Xi["mask"]
-            modality = self.module_.layout.column_modality
-            keep = torch.rand(mask.shape[0], len(self.module_.layout.modalities), device=mask.device)
-            keep = (keep >= self.hide_rate).to(mask.dtype)[:, torch.as_tensor(modality, device=mask.device)]
-            Xi = {**Xi, "seen": mask * keep}
+        if self.hide_rate:  # ours: hide whole observed modalities from the encoders
+            mask, module = Xi["mask"], self.module_
+            keep = torch.rand(mask.shape[0], module.layout.n_modalities, device=mask.device) >= self.hide_rate
+            Xi = {**Xi, "seen": mask * keep.to(mask.dtype)[:, module.column_modality]}
         return super().train_step_single((Xi, yi), **fit_params)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
