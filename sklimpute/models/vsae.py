@@ -629,7 +629,7 @@ class VSAEImputer(DeepImputer):
         The fitted skorch net; ``net_.module_`` is the :class:`VSAEModule`.
     modalities_ : list of ndarray
         The columns of each modality.
-    categorical_ : ndarray of bool of shape (n_features_in_,)
+    categorical_ : ndarray of bool of shape (``n_features_in_``,)
         Which features are categorical.
     categories_ : list of (ndarray or None)
         The categories of each categorical feature (None for numeric ones),
@@ -1115,10 +1115,10 @@ class VSAEImputer(DeepImputer):
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, ``n_features_in_``)
             Generated data in the input's units (categorical features: their
             categories when numeric, else codes).
-        observed : ndarray of bool of shape (n_samples, n_features_in_)
+        observed : ndarray of bool of shape (n_samples, ``n_features_in_``)
             The generated mask, per feature (every feature of a modality
             shares the modality's draw); ``1 - observed.mean()`` is the
             generated missing share.
