@@ -313,3 +313,13 @@ def test_layout_of_mixed_features():
     assert lay.n_expanded == 7 and lay.modality_width == 4
     assert lay.modality_entries.tolist() == [[0, 1, 2, 3], [4, 7, 7, 7], [5, 6, 7, 7]]
     assert lay.category_entries.tolist() == [[1, 2, 3], [5, 6, 7]]
+
+
+def test_set_output_pandas_keeps_the_categories(mixed):
+    df, df_missing, hidden, imp = mixed
+    try:
+        out = imp.set_output(transform="pandas").transform(df_missing.set_axis(df.index + 10))
+    finally:
+        imp.set_output(transform="default")
+    assert out["size"].dtype == df["size"].dtype and list(out.index) == list(df.index + 10)
+    assert set(out["sign"]) <= {"pos", "neg"}

@@ -1068,6 +1068,8 @@ class VSAEImputer(DeepImputer):
             is a DataFrame whose categorical columns keep their input dtype.
         """
         out = super().transform(X)
+        if isinstance(out, pd.DataFrame):  # the base's transform is wrapped by set_output too
+            out = out.to_numpy()
         return self._decode_columns(out, X, self._output_columns())
 
     def _transform_full(self, X):
