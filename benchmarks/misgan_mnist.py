@@ -22,10 +22,10 @@ Ours, per mechanism and rate r in 0.1, 0.3, 0.5, 0.7, 0.9:
   tau 0, temperature 0.66, gradient penalty 10, 5 critic steps per
   generator step, latent 128, MLP imputer of 500 units, Adam betas 0.5,
   0.9), **FC-MisGAN** networks and lr 1e-3 for ``--epochs`` epochs: on
-  one CPU thread a Conv-MisGAN critic step with gradient penalty costs
-  ~10x the FC one (a 28x28 epoch of Conv-MisGAN, width 64, took ~3 min),
-  and the paper's lr 1e-4 had not moved the imputations away from the
-  mean in 20 epochs; both choices are ours, for the CPU budget;
+  one CPU thread a Conv-MisGAN critic step with gradient penalty cost
+  ~30x the FC one, and with the paper's lr 1e-4 the imputations were no
+  better than the mean's after 20 epochs (exploratory timings, not rerun
+  by this script); both choices are ours, for the CPU budget;
 * ``GAINImputer`` (GAIN's code settings, at most ``--gain-epochs`` epochs,
   early stopping), ``MatrixCompletionImputer`` (the whole 5,000 x 784
   matrix), zero and mean imputation;

@@ -13,7 +13,7 @@ Every layer stack a model needs is built here once, so that a file in
 * :class:`ConvEncoder` / :class:`ConvDecoder` -- image to vector and vector to
   image, the decoder landing exactly on any ``(C, H, W)``, odd sizes included;
 * :class:`UNet` -- a small U-Net for any ``H, W``;
-* :func:`init_xavier`, :func:`reshape_images`, :func:`flatten_images` and
+* :func:`init_xavier`, :func:`init_he`, :func:`reshape_images`, :func:`flatten_images` and
   :func:`get_activation`.
 
 No block hard-codes a device or dtype: move a module with ``.to(device,
@@ -40,6 +40,7 @@ __all__ = [
     "conv_stack",
     "flatten_images",
     "get_activation",
+    "init_he",
     "init_xavier",
     "reshape_images",
 ]
@@ -753,6 +754,47 @@ def init_xavier(module, gain=1.0):
             nn.init.uniform_(m.weight, -bound, bound)
         elif isinstance(m, (nn.Linear, nn.modules.conv._ConvNd)):
             nn.init.xavier_uniform_(m.weight, gain=gain)
+        else:
+            continue
+        if m.bias is not None:
+            nn.init.zeros_(m.bias)
+    return module
+
+
+def init_he(module, negative_slope=0.0):
+    """He-uniform weights (ReLU or LeakyReLU gain) and zero biases for every linear and conv layer.
+
+    PyTorch's default initialisation scales each (Leaky)ReLU layer's output
+    down; in a deep VAE the latent means then barely depend on the input at
+    the start and the KL term collapses the posterior before the decoder
+    learns to read it. He initialisation keeps the signal's scale. Applies
+    to ``nn.Linear``, ``nn.Conv*d``, ``nn.ConvTranspose*d`` and
+    :class:`GroupedLinear` (each group with its own fan-in).
+
+    Parameters
+    ----------
+    module : nn.Module
+        Initialised in place, submodules included.
+    negative_slope : float, default=0.0
+        The LeakyReLU slope the gain is for (0: ReLU).
+
+    Returns
+    -------
+    module : nn.Module
+        The same module, for chaining.
+
+    Examples
+    --------
+    >>> lin = init_he(nn.Linear(600, 10))
+    >>> bool(lin.weight.abs().max() <= (6 / 600) ** 0.5), lin.bias.abs().sum().item()
+    (True, 0.0)
+    """
+    for m in module.modules():
+        if isinstance(m, GroupedLinear):
+            bound = math.sqrt(6.0 / ((1 + negative_slope**2) * m.in_features))
+            nn.init.uniform_(m.weight, -bound, bound)
+        elif isinstance(m, (nn.Linear, nn.modules.conv._ConvNd)):
+            nn.init.kaiming_uniform_(m.weight, a=negative_slope, nonlinearity="leaky_relu")
         else:
             continue
         if m.bias is not None:

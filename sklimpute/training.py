@@ -204,6 +204,29 @@ class HidingMixin:
         """The validation hiding's generator (None outside ``fit``)."""
         return getattr(self, "_valid_generator", None)
 
+    def impute_seen(self, x, seen, generator):  # pragma: no cover - abstract
+        """The model's completion of ``x`` seeing only ``seen`` (random draws from ``generator``)."""
+        raise NotImplementedError
+
+    def hidden_validation_step(self, batch):
+        """Squared error on a ``valid_hide_rate`` share of the observed entries, hidden from the model.
+
+        The same entries every epoch (see :meth:`valid_generator`): the
+        imputation error that early stopping should watch. A net's
+        ``validation_step`` returns it when the net defines
+        :meth:`impute_seen` (GAIN's and MisGAN's do).
+        """
+        self._set_training(False)
+        Xi, _ = batch
+        x, mask = Xi["x"], Xi["mask"]
+        gen = self.valid_generator()
+        with torch.no_grad():
+            seen = self.hide(mask, gen, rate=self.valid_hide_rate)
+            out = self.impute_seen(x, seen, gen)
+            hidden = mask - seen
+            loss = ((x - out) ** 2 * hidden).sum() / hidden.sum().clamp_min(1.0)
+        return {"loss": loss, "y_pred": out}
+
     def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
         super().on_epoch_begin(net, dataset_train=dataset_train, dataset_valid=dataset_valid, **kwargs)
         self._valid_generator = torch.Generator(device=self.device).manual_seed(int(self.valid_seed))

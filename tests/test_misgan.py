@@ -272,7 +272,3 @@ def test_validation_loss_is_the_imputation_error_on_hidden_entries(digits_dropou
     assert len(valid) == 2 and all(0 < v < 1 for v in valid)  # squared error of [0, 1] values
     assert imp.valid_hide_rate_ == pytest.approx(0.6, abs=0.01)
 
-
-def test_clone_keeps_the_parameters():
-    imp = MisGANImputer(alpha=0.3, n_critic=3)
-    assert clone(imp).get_params()["alpha"] == 0.3 and clone(imp).n_critic == 3

@@ -288,16 +288,11 @@ class GAINNet(HidingMixin, AdversarialNet):
         return adversarial + self.alpha * reconstruction
 
     def validation_step(self, batch, **fit_params):
-        self._set_training(False)
-        Xi, _ = batch
-        x, mask = Xi["x"], Xi["mask"]
-        gen = self.valid_generator()
-        with torch.no_grad():
-            seen = self.hide(mask, gen, rate=self.valid_hide_rate)
-            g = self.impute(x, seen, gen)
-            hidden = mask - seen
-            loss = self._mean((x - g) ** 2, hidden)
-        return {"loss": loss, "y_pred": g}
+        return self.hidden_validation_step(batch)
+
+    def impute_seen(self, x, seen, generator):
+        """``G``'s values, noise from ``generator`` (the validation step's)."""
+        return self.impute(x, seen, generator)
 
 
 # --------------------------------------------------------------------------- #

@@ -326,17 +326,12 @@ class MisGANNet(HidingMixin, AdversarialNet):
         return mask_objective + data_objective + imputer_objective
 
     def validation_step(self, batch, **fit_params):
-        self._set_training(False)
-        Xi, _ = batch
-        x, mask = Xi["x"], Xi["mask"]
-        gen = self.valid_generator()
-        with torch.no_grad():
-            seen = self.hide(mask, gen, rate=self.valid_hide_rate)
-            omega = torch.rand(x.shape, generator=gen, device=x.device, dtype=x.dtype)
-            out = self.module_.imputer(x * seen, seen, omega)
-            hidden = mask - seen
-            loss = ((x - out) ** 2 * hidden).sum() / hidden.sum().clamp_min(1.0)
-        return {"loss": loss, "y_pred": out}
+        return self.hidden_validation_step(batch)
+
+    def impute_seen(self, x, seen, generator):
+        """``G_i``'s completion seeing ``seen`` only, noise from ``generator`` (validation)."""
+        omega = torch.rand(x.shape, generator=generator, device=x.device, dtype=x.dtype)
+        return self.module_.imputer(x * seen, seen, omega)
 
 
 # --------------------------------------------------------------------------- #

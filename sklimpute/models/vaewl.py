@@ -41,7 +41,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
 from ..base import DeepImputer
-from ..nn import MLP, ConvDecoder, ConvEncoder, conv_stack, reshape_images
+from ..nn import MLP, ConvDecoder, ConvEncoder, conv_stack, init_he, reshape_images
 from ..training import HidingMixin, ImputerNet
 
 __all__ = ["VAEImputer", "VAEWLImputer", "VAEWLModule", "VAEWLNet", "loss_weights", "vaewl_loss"]
@@ -77,22 +77,6 @@ def _fused_adam(device):
     except (RuntimeError, TypeError, ValueError):
         return {}
     return {"optimizer__fused": True}
-
-
-def _init_he(module):
-    """He initialisation (ReLU gain) of every dense and convolution layer, zero biases.
-
-    PyTorch's default initialisation scales each ReLU layer's output down by
-    about ``sqrt(6)``: after the six layers of the encoder the latent mean
-    barely depends on the image, the decoder learns to ignore ``z`` and the
-    KL term finishes off the encoder (posterior collapse). He initialisation
-    keeps the signal's scale through the ReLU stack.
-    """
-    for m in module.modules():
-        if isinstance(m, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
-            nn.init.kaiming_uniform_(m.weight, nonlinearity="relu")
-            nn.init.zeros_(m.bias)
-    return module
 
 
 def _table_hidden(n_in):
@@ -166,8 +150,8 @@ class VAEWLModule(nn.Module):
         # the VAE's ReLU stacks start from He initialisation; the skip path keeps
         # torch's smaller default, so that it starts close to zero and the
         # latent code shapes the first reconstructions
-        _init_he(self.encoder)
-        _init_he(self.decoder)
+        init_he(self.encoder)
+        init_he(self.decoder)
 
     def _as_input(self, x):
         return x if self.shape is None else reshape_images(x, self.shape)

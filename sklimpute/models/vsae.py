@@ -52,7 +52,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from ..base import DeepImputer, _check_numeric_columns
-from ..nn import GroupedBatchNorm, GroupedLinear
+from ..nn import GroupedBatchNorm, GroupedLinear, init_he
 from ..training import ImputerNet
 
 __all__ = ["Layout", "VSAEImputer", "VSAEModule", "VSAENet", "vsae_loss"]
@@ -158,27 +158,6 @@ def _paper_mlp(n_in, width, n_out, n_layers, *, batchnorm, groups=None):
     return nn.Sequential(*layers)
 
 
-def _init_he(module):
-    """He initialisation (LeakyReLU gain) of every dense and grouped layer, zero biases.
-
-    With PyTorch's default initialisation each layer scales its input down,
-    the latent means barely depend on the data at the start, the unit noise
-    of hundreds of latent dimensions drowns them in the decoder's input, and
-    the KL term collapses every posterior before the decoder learns to read
-    it (on the 8x8 digits: the imputation was the column mean).
-    """
-    for m in module.modules():
-        if isinstance(m, (nn.Linear, GroupedLinear)):
-            w = m.weight if isinstance(m, nn.Linear) else m.weight.view(-1, m.in_features)
-            with torch.no_grad():
-                fan_in = m.in_features
-                bound = (6.0 / ((1 + 0.01 ** 2) * fan_in)) ** 0.5
-                w.uniform_(-bound, bound)
-                if m.bias is not None:
-                    m.bias.zero_()
-    return module
-
-
 # --------------------------------------------------------------------------- #
 # 2. The networks
 # --------------------------------------------------------------------------- #
@@ -243,7 +222,9 @@ class VSAEModule(nn.Module):
         self.multimodal = _paper_mlp(E + M, encoder_width, 2 * M * L, n_layers, batchnorm=encoder_batchnorm)
         self.mask_decoder = _paper_mlp(M * L, mask_decoder_width, M, n_layers, batchnorm=True)
         self.data_decoder = _paper_mlp(M * L + M, decoder_width, E, n_layers, batchnorm=True)
-        _init_he(self)
+        # LeakyReLU gain: with PyTorch's default initialisation the KL term
+        # collapsed every posterior before the decoder learned to read it
+        init_he(self, negative_slope=0.01)
 
     # -- data layout -------------------------------------------------------
     def expand(self, x, mask):
