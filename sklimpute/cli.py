@@ -41,6 +41,13 @@ SKLIMPUTE_METHODS = {
 #: ``compare``'s default list, whose holes are spread over the data.
 REGION_ONLY = ("single_image", "glow")
 
+#: imputers whose paper defaults train for long with no early stopping (MisGAN:
+#: 300 epochs of six networks): named in ``--methods`` only.
+SLOW = ("misgan",)
+
+#: ``compare``'s default list.
+COMPARE_EXCLUDED = REGION_ONLY + SLOW
+
 #: scikit-learn's imputers, the baselines of every comparison.
 BASELINES = {
     "mean": "sklearn.impute:SimpleImputer",
@@ -372,10 +379,10 @@ def build_parser():
 
     p = sub.add_parser("compare", help="compare imputers on data with simulated holes")
     compare_args(p, "digits", "0.2,0.3,0.4,0.5",
-                 f"comma-separated names (default: all but {', '.join(REGION_ONLY)}): "
+                 f"comma-separated names (default: all but {', '.join(COMPARE_EXCLUDED)}): "
                  f"{', '.join(all_methods())}")
     p.add_argument("-o", "--output-dir", default="sklimpute-results")
-    p.set_defaults(func=lambda a: cmd_compare(a, [m for m in all_methods() if m not in REGION_ONLY]))
+    p.set_defaults(func=lambda a: cmd_compare(a, [m for m in all_methods() if m not in COMPARE_EXCLUDED]))
 
     p = sub.add_parser("demo", help="compare on the bundled 8x8 digits (about a minute)")
     compare_args(p, "digits", "0.2,0.3,0.4,0.5", "comma-separated names")
