@@ -14,7 +14,7 @@ from sklearn.impute import SimpleImputer
 
 from sklimpute import VSAEImputer
 from sklimpute.metrics import pfc
-from sklimpute.models.vsae import Layout, VSAEModule, vsae_loss
+from sklimpute.models.vsae import Layout, VSAEModule, VSAENet, vsae_loss
 
 FAST = dict(epochs=40, warmup_epochs=10, patience=None, random_state=0)
 
@@ -130,6 +130,34 @@ def test_warmup_switches_the_unobserved_term_on(table, monkeypatch):
     # 500 rows in 2 batches: one pass per batch in the warm-up, then two (generate
     # x~_u without a loss, then the loss with x~_u as the holes' targets)
     assert calls == [False] * 4 + [False, True] * 6
+
+
+def test_generated_targets_stay_in_the_observed_range(table, monkeypatch):
+    # a decoder gone wild (every value 1e3) must not become the holes' target:
+    # x~_u is bounded by each feature's observed range (ours; without the bound
+    # the self-made targets ran away in long training)
+    X, X_missing, hidden = table
+    targets = []
+    loss = VSAENet.get_loss
+
+    def recording(self, y_pred, y_true, X=None, training=False):
+        if training and "x_tilde" in X:
+            targets.append(X["x_tilde"].clone())
+        return loss(self, y_pred, y_true, X=X, training=training)
+
+    monkeypatch.setattr(VSAENet, "get_loss", recording)
+    monkeypatch.setattr(VSAEModule, "feature_values", lambda self, out, sample=False: torch.full(
+        (out.shape[0], self.layout.n_features), 1e3))
+    imp = VSAEImputer(epochs=2, warmup_epochs=1, patience=None, validation_fraction=0.0,
+                      batch_size=250, random_state=0).fit(X_missing)
+    scaled = imp.scaler_.transform(X_missing)
+    high = np.nanmax(scaled, axis=0)
+    assert len(targets) == 2
+    for t in targets:
+        np.testing.assert_allclose(t.numpy(), np.broadcast_to(high, t.shape), rtol=1e-5)
+    low, top = (r.numpy() for r in imp.net_.target_range_)
+    np.testing.assert_allclose(low, np.nanmin(scaled, axis=0), rtol=1e-5)
+    np.testing.assert_allclose(top, high, rtol=1e-5)
 
 
 def test_unobserved_term_scores_missing_entries_against_generated_values():
