@@ -30,6 +30,8 @@ Our protocol, per seed and data set:
   0.079 / 0.105 / 0.144 at 0.3 / 0.5 / 0.7 against the paper's VSAE's
   0.068 / 0.070 / 0.072), ``VSAE+hide`` (ours: ``hide_rate=0.3``, a share
   of the observed modalities hidden from the encoders and scored),
+  ``VSAE b=0.1+hide`` (ours: both; every variant sets ``beta`` and
+  ``hide_rate`` explicitly),
   ``VAE`` (:class:`~sklimpute.VAEImputer`, the plain VAE baseline),
   ``AE`` (the autoencoder row of the paper: we use
   :class:`~sklimpute.VAEWLImputer`, a VAE trained to fill entries hidden
@@ -78,8 +80,14 @@ RESULTS = Path(__file__).resolve().parent / "results"
 NUMERIC = ("wine", "diabetes", "breast_cancer")
 CATEGORICAL = ("phishing",)
 BIMODAL = "mnist_pairs"
-ALL_METHODS = ("VSAE", "VSAE b=0.1", "VSAE+hide", "VAE", "AE", "Iterative", "KNN", "MatrixCompletion", "Mean")
-NEURAL = ("VSAE", "VSAE b=0.1", "VSAE+hide", "VAE", "AE")
+ALL_METHODS = ("VSAE", "VSAE b=0.1", "VSAE+hide", "VSAE b=0.1+hide", "VAE", "AE", "Iterative", "KNN",
+               "MatrixCompletion", "Mean")
+NEURAL = ("VSAE", "VSAE b=0.1", "VSAE+hide", "VSAE b=0.1+hide", "VAE", "AE")
+#: (beta, hide_rate) of each VSAE variant, set explicitly (not left to the defaults)
+VSAE_VARIANTS = {"VSAE": (1.0, 0.0), "VSAE b=0.1": (0.1, 0.0), "VSAE+hide": (1.0, 0.3),
+                 "VSAE b=0.1+hide": (0.1, 0.3)}
+#: the imputations drawn in the bimodal figure
+FIGURE_METHODS = ("VSAE", "VSAE b=0.1+hide", "VAE", "Iterative")
 
 #: The paper's Table 1 / Tables 2-4 (missing ratio 0.5 unless stated).
 PAPER = {
@@ -143,11 +151,8 @@ def make_imputer(name, dataset, seed, args):
     epochs = args.image_epochs if bimodal else args.epochs
     if name.startswith("VSAE"):
         extra = dict(modalities=[784, 784], shape=(2, 28, 28), lr=1e-3) if bimodal else {}
-        if name == "VSAE b=0.1":
-            extra["beta"] = 0.1
-        if name == "VSAE+hide":
-            extra["hide_rate"] = 0.3
-        return VSAEImputer(epochs=epochs, **extra, **deep)
+        beta, hide_rate = VSAE_VARIANTS[name]
+        return VSAEImputer(epochs=epochs, beta=beta, hide_rate=hide_rate, **extra, **deep)
     if name in ("VAE", "AE"):
         extra = dict(reconstruction="bce") if bimodal else {}
         cls = VAEImputer if name == "VAE" else VAEWLImputer
@@ -223,7 +228,7 @@ def run_cell(dataset, rate, seed, methods, args, keep_images=0):
             masks.append(dict(dataset=dataset, rate=rate, seed=seed, method=name,
                               train_missing=float(1 - m_train.mean()),
                               generated_missing=float(1 - observed[:, first].mean())))
-        if keep_images and modalities is not None and name in ("VSAE", "VSAE+hide", "VAE", "Iterative"):
+        if keep_images and modalities is not None and name in FIGURE_METHODS:
             one = np.flatnonzero(hid.any(axis=1) & ~hid.all(axis=1))[:keep_images]
             images[name] = X_imp[one]
             images["truth"], images["mask"] = X[te][one], hid[one]
@@ -312,7 +317,7 @@ def write_figure(images, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    names = [n for n in ("VSAE", "VSAE+hide", "VAE", "Iterative") if n in images]
+    names = [n for n in FIGURE_METHODS if n in images]
     truth, mask = images["truth"], images["mask"]
     k = len(truth)
     rows = ["observed", "unobserved (truth)"] + names
