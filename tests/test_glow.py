@@ -167,6 +167,33 @@ def test_shrinking_the_latent_moves_holes_towards_the_data(fitted_glow, digits, 
     assert errors[0.6] < 0.95 * errors[1.0]
 
 
+def test_an_overflowing_inverse_still_gives_finite_imputations_and_samples(fitted_glow, digit_squares,
+                                                                          monkeypatch):
+    # far from the data a short-trained flow's inverse can overflow (seen at
+    # alpha >= 0.7 on MNIST): inf pixels saturate, NaN ones take the fill
+    imp = copy.deepcopy(fitted_glow)
+    flow = imp.net_.module_.flow
+    inverse = flow.inverse
+
+    def overflowing(z):
+        out, logdet = inverse(z)
+        out = out.clone()
+        out[:, :, 0, 0], out[:, :, 0, 1], out[:, :, 1, 0] = float("nan"), float("inf"), -float("inf")
+        return out, logdet
+
+    monkeypatch.setattr(flow, "inverse", overflowing)
+    X = digit_squares[0][:20].copy()
+    X[:, :2] = np.nan  # pixels (0, 0) and (0, 1) are holes
+    X[:, 8] = np.nan  # and (1, 0)
+    out = imp.transform(X)
+    low, high = imp.scaler_.offset_[0], imp.scaler_.offset_[0] + imp.scaler_.scale_[0]
+    assert np.isfinite(out).all()
+    np.testing.assert_allclose(out[:, 0], low + 0.5 * (high - low))  # NaN -> the fill
+    np.testing.assert_allclose(out[:, 1], high)  # +inf -> white
+    np.testing.assert_allclose(out[:, 8], low)  # -inf -> black
+    assert np.isfinite(imp.sample(5, temperature=1.5, random_state=0)).all()
+
+
 def test_sample_spread_grows_with_temperature(fitted_glow):
     cold = fitted_glow.sample(200, temperature=0.0, random_state=0)
     assert np.allclose(cold, cold[0])  # t = 0: the mode, every time

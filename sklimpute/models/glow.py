@@ -436,9 +436,17 @@ class GlowModule(nn.Module):
         return x + u / self.n_bins
 
     def from_flow(self, x):
-        """Padded images in [-0.5, 0.5] -> rows in [0, 1]."""
+        """Padded images in [-0.5, 0.5] -> rows in [0, 1].
+
+        Far from the data (a large ``alpha`` or temperature on a short-trained
+        flow) the inverse can overflow: an infinite pixel saturates to black
+        or white like any other out-of-range value, and a NaN one (inf - inf)
+        becomes the fill value, so that imputations and samples are always
+        finite.
+        """
         c, h, w = self.image_shape
-        return (x[:, :, :h, :w] + 0.5).clamp(0, 1).reshape(x.shape[0], -1)
+        x = torch.nan_to_num(x[:, :, :h, :w], nan=self.fill_value - 0.5, posinf=0.5, neginf=-0.5)
+        return (x + 0.5).clamp(0, 1).reshape(x.shape[0], -1)
 
     def forward(self, x, mask):
         """``(eps, logdet)`` of the dequantised batch (uniform noise in training)."""
