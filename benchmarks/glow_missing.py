@@ -30,7 +30,7 @@ Ours, per square size K in 8, 10, 14:
 One torch thread per run, ``--jobs`` worker processes. Run from the
 repository root::
 
-    python benchmarks/glow_missing.py            # all of it (about an hour on 2 cores)
+    python benchmarks/glow_missing.py            # all of it (about 70 minutes on 2 cores)
     python benchmarks/glow_missing.py --quick    # smoke test, to /tmp
     python benchmarks/glow_missing.py --sizes 14 --methods Glow   # rerun a part, keep the rest
 
@@ -299,7 +299,8 @@ def parse_args(argv=None):
     p.add_argument("--methods", default=None,
                    help="Glow and/or baselines to run (default: all); their rows replace the "
                         "same (K, method) rows of an existing CSV, the others are kept")
-    p.add_argument("--epochs", type=int, default=20, help="max epochs of the Glow (default 20)")
+    p.add_argument("--epochs", type=int, default=60,
+                   help="max epochs of the Glow (default 60; 20 leave the flow's mode grey, see the docs)")
     p.add_argument("--vae-epochs", type=int, default=30, help="max epochs of VAE-WL (default 30)")
     p.add_argument("--n-samples", type=int, default=200,
                    help="samples per temperature (default 200)")
