@@ -576,7 +576,7 @@ class VSAEImputer(DeepImputer):
         then encoded by the multimodal encoder, like a missing one) while
         its true values stay targets of the loss, so that the multimodal
         encoder and the decoder are trained on the imputation task itself.
-        0 is the paper's training. With ``beta=0.1``, ``hide_rate=0.3``
+        0 is the paper's training. ``beta=0.1`` with ``hide_rate=0.3``
         imputed best of our VSAE variants on every data set of
         ``benchmarks/vsae.py`` but one (the method's page has the numbers).
     fill : {"auto", "noise", "zeros"}, default="auto"
