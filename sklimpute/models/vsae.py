@@ -53,7 +53,7 @@ from torch import nn
 
 from ..base import DeepImputer, _check_numeric_columns
 from ..nn import GroupedBatchNorm, GroupedLinear, init_he
-from ..training import ImputerNet, MaskedDataset
+from ..training import ImputerNet, MaskedDataset, seeded
 
 __all__ = ["Layout", "VSAEImputer", "VSAEModule", "VSAENet", "vsae_loss"]
 
@@ -195,9 +195,8 @@ class VSAEModule(nn.Module):
         Batch norm after the encoders' first layer (the paper: tables yes,
         images no). The decoders always have it.
     fill : {"noise", "zeros"}
-        What replaces unobserved inputs during training. At ``transform`` the
-        noise is replaced by its mean, zero, so that imputation is
-        deterministic; :meth:`sample` draws it.
+        What replaces unobserved inputs during training (``encode`` with
+        ``noise=True``); ``noise=False`` puts zeros, the noise's mean.
     output : {"mse", "bce"}
         Numeric features' likelihood: squared error (a Gaussian of variance
         1/2; the decoder returns the mean) or Bernoulli (it returns logits).
@@ -320,6 +319,24 @@ class VSAEModule(nn.Module):
             codes = torch.minimum(codes.clamp_min(0), self.n_categories - 1)
             nll[:, self.categorical] = -logp.gather(-1, codes.unsqueeze(-1)).squeeze(-1)
         return nll
+
+    def predictive_mean(self, outs):
+        """Per-feature values from several decoder outputs ``(S, n, n_expanded)`` of the same rows.
+
+        Numeric features: the mean of the ``S`` decoded means (sigmoid means
+        for ``output="bce"``), the Monte Carlo estimate of ``E[x_j | x_o, m]``;
+        categorical ones: the category of highest mean softmax probability
+        (the mode of the predictive distribution).
+        """
+        values = outs.new_zeros(outs.shape[1], self.layout.n_features)
+        if len(self.numeric):
+            pred = outs[..., self.offsets[self.numeric]]
+            values[:, self.numeric] = (torch.sigmoid(pred) if self.output == "bce" else pred).mean(dim=0)
+        if len(self.categorical):
+            probs = torch.softmax(self._category_logits(outs.flatten(0, 1)), dim=-1)
+            probs = probs.view(outs.shape[0], outs.shape[1], *probs.shape[1:]).mean(dim=0)
+            values[:, self.categorical] = probs.argmax(dim=-1).to(outs.dtype)
+        return values
 
     def feature_values(self, out, sample=False):
         """Per-feature values from the decoder's output: means, and category codes.
@@ -579,11 +596,23 @@ class VSAEImputer(DeepImputer):
         0 is the paper's training. ``beta=0.1`` with ``hide_rate=0.3``
         imputed best of our VSAE variants on every data set of
         ``benchmarks/vsae.py`` but one (the method's page has the numbers).
+    imputation_draws : int >= 0, default=20
+        *Ours; the paper decodes one sample.* ``transform`` fills each hole
+        with the mean of this many decoded draws (latent codes from the
+        selective proposal, the unobserved inputs' noise drawn too): the
+        Monte Carlo estimate of ``E[x_j | x_o, m]``, the imputation of least
+        expected squared error under the model; categorical features take
+        the category of highest mean probability. The draws are seeded, so
+        ``transform`` is repeatable. 0 decodes the proposal's mean once
+        (deterministic, the fastest). Acts in ``transform`` only (no refit).
+        On ``benchmarks/vsae.py`` 20 draws against that single pass: NRMSE
+        0.483 against 0.492 on breast_cancer, MSE 0.0645 against 0.0689 on
+        MNIST+MNIST at 0.7 (seed 0).
     fill : {"auto", "noise", "zeros"}, default="auto"
         What replaces unobserved inputs of the encoders in training:
         standard-normal noise (the paper's tables) or zeros (its images).
-        ``"auto"``: zeros with ``shape``, noise without. ``transform``
-        always uses zeros (the noise's mean), so imputation is deterministic.
+        ``"auto"``: zeros with ``shape``, noise without. ``transform`` draws
+        the noise with the codes (``imputation_draws=0``: zeros, its mean).
     reconstruction : {"auto", "mse", "bce"}, default="auto"
         Likelihood of the numeric features: ``"mse"`` (the squared error on
         standardised features, the paper's "negated reconstruction loss": a
@@ -668,8 +697,10 @@ class VSAEImputer(DeepImputer):
       map); every hidden layer here is followed by a LeakyReLU;
     * the encoders output a mean and a log-variance (``2 * latent_dim``
       values per modality; the paper prints ``Linear(64, 20)``);
-    * unobserved inputs are drawn afresh (noise) in training and set to zero
-      at ``transform``; :meth:`sample_imputations` draws them;
+    * ``transform`` averages ``imputation_draws`` decoded draws (the
+      posterior predictive mean; the paper decodes one sampled code);
+      unobserved inputs are drawn afresh (noise) in training and in each
+      draw, and set to zero with ``imputation_draws=0``;
     * the generated ``x~_u`` are the decoder's means and most likely
       categories of the first pass, without gradient, clipped to each
       feature's range of observed training values (ours: unbounded, these
@@ -730,6 +761,7 @@ class VSAEImputer(DeepImputer):
         "warmup_epochs": [Interval(numbers.Integral, 0, None, closed="left")],
         "hide_rate": [Interval(numbers.Real, 0, 1, closed="left")],
         "beta": [Interval(numbers.Real, 0, None, closed="left")],
+        "imputation_draws": [Interval(numbers.Integral, 0, None, closed="left")],
         "fill": [StrOptions({"auto", "noise", "zeros"})],
         "reconstruction": [StrOptions({"auto", "mse", "bce"})],
         "lr": [Interval(numbers.Real, 0, None, closed="neither"), None],
@@ -748,6 +780,7 @@ class VSAEImputer(DeepImputer):
         warmup_epochs=20,
         hide_rate=0.0,
         beta=1.0,
+        imputation_draws=20,
         fill="auto",
         reconstruction="auto",
         epochs=1000,
@@ -791,6 +824,7 @@ class VSAEImputer(DeepImputer):
         self.warmup_epochs = warmup_epochs
         self.hide_rate = hide_rate
         self.beta = beta
+        self.imputation_draws = imputation_draws
         self.fill = fill
         self.reconstruction = reconstruction
 
@@ -1041,20 +1075,32 @@ class VSAEImputer(DeepImputer):
         )
 
     # ----------------------------------------------------------- imputation
+    def _decode_draws(self, x, mask, n_draws):
+        """Decoder outputs ``(n_draws, n, n_expanded)``: unobserved inputs' noise and ``z`` drawn."""
+        module = self.net_.module_
+        n = x.shape[0]
+        x_exp, entry_mask, m = module.expand(x.repeat(n_draws, 1), mask.repeat(n_draws, 1))
+        mu, logvar = module.encode(x_exp, entry_mask, m, noise=True)
+        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+        out, _ = module.decode(z)
+        return out.view(n_draws, n, -1)
+
+    def _impute(self, X, observed):
+        # the same draws at every call: transform is repeatable
+        with seeded(self._seed, self.device_):
+            return super()._impute(X, observed)
+
     def _impute_batch(self, x, mask):
         module = self.net_.module_
+        if self.imputation_draws:
+            return module.predictive_mean(self._decode_draws(x, mask, int(self.imputation_draws)))
         x_exp, entry_mask, m = module.expand(x, mask)
         mu, _ = module.encode(x_exp, entry_mask, m, noise=False)
         out, _ = module.decode(mu)
         return module.feature_values(out)
 
     def _sample_batch(self, x, mask):
-        module = self.net_.module_
-        x_exp, entry_mask, m = module.expand(x, mask)
-        mu, logvar = module.encode(x_exp, entry_mask, m, noise=True)
-        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
-        out, _ = module.decode(z)
-        return module.feature_values(out, sample=True)
+        return self.net_.module_.feature_values(self._decode_draws(x, mask, 1)[0], sample=True)
 
     def transform(self, X):
         """Fill every missing entry of X; observed entries are returned unchanged.
@@ -1129,8 +1175,6 @@ class VSAEImputer(DeepImputer):
             shares the modality's draw); ``1 - observed.mean()`` is the
             generated missing share.
         """
-        from ..training import seeded
-
         check_is_fitted(self)
         n = int(n_samples)
         if n < 1:
