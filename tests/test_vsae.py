@@ -78,7 +78,6 @@ def test_sample_imputations_differ_only_in_holes(table, fitted):
     assert not np.allclose(draws[1][~obs], draws[2][~obs])
 
 
-# --------------------------------------------------------- the selective proposal
 def test_transform_averages_draws_and_is_repeatable(table, fitted):
     """The imputation is the mean of ``imputation_draws`` decoded draws, the same at every call."""
     X, X_missing, hidden = table
@@ -107,6 +106,7 @@ def test_predictive_mean_averages_probabilities_not_logits():
     assert values[0, 1] == 0
 
 
+# --------------------------------------------------------- the selective proposal
 def test_observed_modality_latent_depends_only_on_its_own_values(fitted):
     """q(z_i | x, m) = q_phi(z_i | x_i) when m_i = 1; q_psi(z_i | x_o, m) otherwise."""
     module = fitted.net_.module_.eval()
