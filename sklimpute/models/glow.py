@@ -508,8 +508,9 @@ class GlowImputer(DeepImputer):
     ----------
     alpha : float in (0, 1], default=0.6
         Latent shrinkage of the imputation (the paper's good range is
-        (0.5, 0.7)). Changing it needs no refit; ``GridSearchCV`` with
-        ``score`` can choose it.
+        (0.5, 0.7); our small MNIST flows did best at 0.1-0.4, see the
+        method's page). Changing it needs no refit; ``GridSearchCV`` with
+        ``score`` can choose it, and should.
     n_levels : int, default=3
         Levels (squeezes) of the flow; the paper's CelebA Glow has 4.
     n_steps : int, default=8
@@ -522,10 +523,13 @@ class GlowImputer(DeepImputer):
         The holes' value during training and before imputation, in the
         data's [0, 1] min-max scaled units (0.5: the paper's grey squares).
     epochs : int, default=30
-        Maximal number of epochs. On MNIST the squares in the samples only
-        moved away from the centre of the latent (the Missing Glow Phenomenon)
-        after about 60 epochs of 4,000 images; 20 left a grey blob in the
-        flow's mode (docs: the method's page).
+        Maximal number of epochs. On MNIST (4,000 images, one square
+        each) 20 epochs left a grey blob in the flow's mode for 8x8 and
+        10x10 squares; after 60 the squares had moved away from the centre
+        of the latent (the Missing Glow Phenomenon) for those sizes, while
+        one 60-epoch flow for 14x14 squares kept its square at the centre:
+        the outcome depends on the training run at this size (docs: the
+        method's page).
     batch_size : int, default=64
         Mini-batch size (the paper: 16), also of ``transform``.
     lr : float, default=1e-3
