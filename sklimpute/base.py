@@ -20,7 +20,9 @@ A concrete imputer only writes what is specific to its method:
 * ``DeepImputer`` subclasses implement ``_build_net(n_features, **net_kwargs)``
   (returns an uninitialised skorch net) and ``_impute_batch(x, mask)`` (torch
   tensors on the device), and ``_sample_batch(x, mask)`` when the model can
-  draw multiple imputations.
+  draw multiple imputations; ``_random_transform = True`` when
+  ``_impute_batch`` draws random numbers (``transform`` then replays the
+  same seeded draws at every call).
 """
 
 import numbers
@@ -615,9 +617,19 @@ class DeepImputer(BaseImputer):
             out = fn(x, m)
         return out.detach().to("cpu", torch.float64).numpy()
 
+    #: True for models whose ``_impute_batch`` draws random numbers: each call
+    #: of ``transform`` then replays the same draws (seeded from the fit's
+    #: seed), so that the same input gives the same output
+    _random_transform = False
+
     def _impute(self, X, observed):
+        from .training import seeded
+
         with self._threads():
-            return self._run_batches(X, observed, self._impute_batch)
+            if not self._random_transform:
+                return self._run_batches(X, observed, self._impute_batch)
+            with seeded(self._seed, self.device_):
+                return self._run_batches(X, observed, self._impute_batch)
 
     @available_if(_has_sampler)
     def sample_imputations(self, X, n_draws=5, *, random_state=None):

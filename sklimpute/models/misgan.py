@@ -509,6 +509,9 @@ class MisGANImputer(DeepImputer):
 
     _scaling = "minmax"
 
+    #: transform draws the noise omega: the same draw at every call
+    _random_transform = True
+
     _parameter_constraints = {
         **DeepImputer._parameter_constraints,
         "architecture": [StrOptions({"auto", "conv", "fc"})],
@@ -649,10 +652,6 @@ class MisGANImputer(DeepImputer):
             **net_kwargs,
         )
 
-    def _impute(self, X, observed):
-        # one draw of the noise, the same at every call: transform is repeatable
-        with seeded(self._seed, self.device_):
-            return super()._impute(X, observed)
 
     def _impute_batch(self, x, mask):
         return self.net_.module_(x, mask)

@@ -749,6 +749,9 @@ class VSAEImputer(DeepImputer):
     ((4, 3), (4, 3))
     """
 
+    #: transform averages seeded draws of the proposal (``imputation_draws``)
+    _random_transform = True
+
     _parameter_constraints = {
         **DeepImputer._parameter_constraints,
         "modalities": [list, tuple, None],
@@ -1085,10 +1088,6 @@ class VSAEImputer(DeepImputer):
         out, _ = module.decode(z)
         return out.view(n_draws, n, -1)
 
-    def _impute(self, X, observed):
-        # the same draws at every call: transform is repeatable
-        with seeded(self._seed, self.device_):
-            return super()._impute(X, observed)
 
     def _impute_batch(self, x, mask):
         module = self.net_.module_
