@@ -54,7 +54,7 @@ Our protocol, per seed and data set:
 Run from the repository root::
 
     python benchmarks/vsae.py                # the full run (3 seeds), about 40 min on one thread
-    python benchmarks/vsae.py --quick        # smoke test
+    python benchmarks/vsae.py --quick        # smoke test, to a temporary folder
     python benchmarks/vsae.py --jobs 2       # two cells at a time
     python benchmarks/vsae.py --methods VSAE,VAE --no-timing   # rerun a part, keep the rest
 
@@ -71,6 +71,7 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 import argparse  # noqa: E402
 import platform  # noqa: E402
 import sys  # noqa: E402
+import tempfile  # noqa: E402
 import time  # noqa: E402
 from concurrent.futures import ProcessPoolExecutor  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -407,8 +408,9 @@ def write_report(df, masks, timing, args, elapsed, path):
     fit["fit_s"] = fit["fit_s"].round(1)
     fit["epochs"] = fit["epochs"].round(0).astype(int)
     lines += ["## Fit times of the neural models (mean over ratios and seeds)", "", _md(fit), ""]
-    if (RESULTS / "vsae_bimodal.png").exists():
-        lines += ["## Imputations on MNIST+MNIST (Figure 4)", "", "![bimodal](vsae_bimodal.png)", ""]
+    figure = path.with_name(f"{args.out}_bimodal.png")
+    if figure.exists():
+        lines += ["## Imputations on MNIST+MNIST (Figure 4)", "", f"![bimodal]({figure.name})", ""]
     path.write_text("\n".join(lines))
 
 
@@ -451,30 +453,32 @@ def main(argv=None):
             images.update(im)
         timing = None if timing is None else timing.result()
     elapsed = time.perf_counter() - t0
-    RESULTS.mkdir(exist_ok=True)
+    # --quick writes to a temporary folder: a smoke test never replaces measured rows
+    out = Path(tempfile.gettempdir()) / "vsae_quick" if args.quick else RESULTS
+    out.mkdir(exist_ok=True)
     # a partial rerun (--methods, --datasets, --seeds) replaces its own rows and keeps the others
     ran = {(d, r, s, m) for d, r, s, ms, _, _ in cells for m in ms}
 
     def key(frame):
         return zip(frame["dataset"], frame["rate"], frame["seed"], frame["method"])
 
-    df = pd.concat([kept_rows(RESULTS / f"{args.out}.csv", ran, key), pd.DataFrame(rows)],
+    df = pd.concat([kept_rows(out / f"{args.out}.csv", ran, key), pd.DataFrame(rows)],
                    ignore_index=True)
-    masks = pd.concat([kept_rows(RESULTS / f"{args.out}_masks.csv", ran, key), pd.DataFrame(masks)],
+    masks = pd.concat([kept_rows(out / f"{args.out}_masks.csv", ran, key), pd.DataFrame(masks)],
                       ignore_index=True)
-    df.to_csv(RESULTS / f"{args.out}.csv", index=False)
-    masks.to_csv(RESULTS / f"{args.out}_masks.csv", index=False)
+    df.to_csv(out / f"{args.out}.csv", index=False)
+    masks.to_csv(out / f"{args.out}_masks.csv", index=False)
     if timing is not None:
-        timing.to_csv(RESULTS / f"{args.out}_timing.csv", index=False)
-    elif (RESULTS / f"{args.out}_timing.csv").exists():
-        timing = pd.read_csv(RESULTS / f"{args.out}_timing.csv")
+        timing.to_csv(out / f"{args.out}_timing.csv", index=False)
+    elif (out / f"{args.out}_timing.csv").exists():
+        timing = pd.read_csv(out / f"{args.out}_timing.csv")
     if images:
         missing = [m for m in FIGURE_METHODS if m not in images]
         if missing:  # a partial rerun keeps the figure of the last run that drew all of them
             print(f"figure not redrawn: {missing} did not run on its cell")
         else:
-            write_figure(images, RESULTS / f"{args.out}_bimodal.png")
-    write_report(df, masks, timing, args, elapsed, RESULTS / f"{args.out}.md")
+            write_figure(images, out / f"{args.out}_bimodal.png")
+    write_report(df, masks, timing, args, elapsed, out / f"{args.out}.md")
     print(f"done in {elapsed / 60:.1f} min")
 
 
