@@ -31,7 +31,7 @@ Ours, per square size K in 8, 10, 14:
 One torch thread per run, ``--jobs`` worker processes. Run from the
 repository root::
 
-    python benchmarks/glow_missing.py            # all of it (about 70 minutes on 2 cores)
+    python benchmarks/glow_missing.py            # all of it (about 50 minutes on 2 cores)
     python benchmarks/glow_missing.py --quick    # smoke test, to /tmp
     python benchmarks/glow_missing.py --sizes 14 --methods Glow   # rerun a part, keep the rest
 

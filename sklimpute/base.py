@@ -28,6 +28,7 @@ A concrete imputer only writes what is specific to its method:
 import numbers
 import os
 import warnings
+from contextlib import nullcontext
 
 import numpy as np
 import torch
@@ -35,7 +36,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.impute import MissingIndicator
 from sklearn.utils import check_random_state
 from sklearn.utils._missing import is_scalar_nan
-from sklearn.utils._param_validation import Interval, MissingValues, StrOptions
+from sklearn.utils._param_validation import Interval, MissingValues
 from sklearn.utils._available_if import available_if
 from sklearn.utils.validation import (
     FLOAT_DTYPES,
@@ -625,11 +626,9 @@ class DeepImputer(BaseImputer):
     def _impute(self, X, observed):
         from .training import seeded
 
-        with self._threads():
-            if not self._random_transform:
-                return self._run_batches(X, observed, self._impute_batch)
-            with seeded(self._seed, self.device_):
-                return self._run_batches(X, observed, self._impute_batch)
+        draws = seeded(self._seed, self.device_) if self._random_transform else nullcontext()
+        with self._threads(), draws:
+            return self._run_batches(X, observed, self._impute_batch)
 
     @available_if(_has_sampler)
     def sample_imputations(self, X, n_draws=5, *, random_state=None):

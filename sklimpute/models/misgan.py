@@ -652,7 +652,6 @@ class MisGANImputer(DeepImputer):
             **net_kwargs,
         )
 
-
     def _impute_batch(self, x, mask):
         return self.net_.module_(x, mask)
 

@@ -1088,7 +1088,6 @@ class VSAEImputer(DeepImputer):
         out, _ = module.decode(z)
         return out.view(n_draws, n, -1)
 
-
     def _impute_batch(self, x, mask):
         module = self.net_.module_
         if self.imputation_draws:
@@ -1192,4 +1191,3 @@ class VSAEImputer(DeepImputer):
         X = self.scaler_.inverse_transform(values)
         observed = m[:, module.layout.column_modality]
         return self._decode_columns(X, as_frame=False), observed
-
