@@ -206,6 +206,37 @@ def test_unobserved_term_scores_missing_entries_against_generated_values():
     assert float(terms["unobserved"]) == pytest.approx(1.0)
 
 
+def test_unobserved_weight_weighs_the_generated_targets_term():
+    module = VSAEModule([0, 0], [[0], [1]], latent_dim=2, encoder_width=4, decoder_width=4,
+                        mask_decoder_width=4).eval()
+    x, mask = torch.tensor([[0.5, -1.0]]), torch.tensor([[1.0, 0.0]])
+    with torch.no_grad():
+        y_pred = module(x, mask)
+    x_tilde = module.feature_values(y_pred[0]) + torch.tensor([[0.0, 2.0]])  # x_1 off by 2
+    full, terms = vsae_loss(module, y_pred, x, mask, x_tilde)
+    assert float(terms["unobserved"]) == pytest.approx(4.0)
+    for w in (0.0, 0.25):
+        weighted, _ = vsae_loss(module, y_pred, x, mask, x_tilde, unobserved_weight=w)
+        assert float(full - weighted) == pytest.approx((1 - w) * 4.0)
+
+
+def test_zero_unobserved_weight_never_generates_targets(table, monkeypatch):
+    X, X_missing, hidden = table
+    calls = []
+    forward = VSAEModule.forward
+
+    def counting(self, x, mask, **kwargs):
+        calls.append(self.training)
+        return forward(self, x, mask, **kwargs)
+
+    monkeypatch.setattr(VSAEModule, "forward", counting)
+    imp = VSAEImputer(epochs=4, warmup_epochs=1, unobserved_weight=0.0, patience=None,
+                      validation_fraction=0.0, batch_size=250, random_state=0).fit(X_missing)
+    assert list(imp.history_[:, "xu_on"]) == [0, 0, 0, 0]
+    assert list(imp.history_[:, "xu_loss"]) == [0.0] * 4
+    assert calls == [True] * 8  # one pass per batch (2 batches, 4 epochs): no generating pass
+
+
 # --------------------------------------------------------- categorical features
 def test_categorical_imputations_are_valid_categories_and_round_trip(mixed):
     df, df_missing, hidden, imp = mixed
@@ -339,6 +370,9 @@ def test_all_categorical_tables_use_the_papers_categorical_lr():
         ("lr", 0.05, lambda imp: imp.net_.optimizer_.param_groups[0]["lr"] == 0.05),
         ("beta", 0.3, lambda imp: imp.net_.beta == 0.3),
         ("hide_rate", 0.4, lambda imp: imp.net_.hide_rate == 0.4),
+        ("unobserved_weight", 0.5, lambda imp: imp.net_.unobserved_weight == 0.5),
+        ("batchnorm", False, lambda imp: not any(isinstance(m, torch.nn.BatchNorm1d)
+                                                 for m in imp.net_.module_.modules())),
         ("fill", "zeros", lambda imp: imp.net_.module_.fill == "zeros"),
         ("reconstruction", "bce", lambda imp: imp.net_.module_.output == "bce"),
         ("batch_size", 16, lambda imp: imp.net_.batch_size == 16),
