@@ -230,7 +230,7 @@ def gradient_penalty(critic_net, real, fake):
     >>> lin = nn.Linear(3, 1, bias=False)
     >>> with torch.no_grad():
     ...     _ = lin.weight.copy_(torch.tensor([[0.6, 0.8, 0.0]]))  # gradient norm 1
-    >>> float(gradient_penalty(lin, torch.randn(5, 3), torch.randn(5, 3)))
+    >>> float(gradient_penalty(lin, torch.randn(5, 3), torch.randn(5, 3)).detach())
     0.0
     """
     t = torch.rand(real.shape[0], 1, device=real.device, dtype=real.dtype)
