@@ -202,6 +202,21 @@ def _round_to_categories(X_imp, X_train):
     return out
 
 
+def split(dataset, rate, seed, quick=False):
+    """One cell's data: ``(X, modalities, categorical, train rows, test rows, missing mask)``.
+
+    The mask is drawn once, then the rows are split 4/1 (the seed fixes both).
+    """
+    X, modalities, categorical = load(dataset, seed)
+    if quick:
+        X = X[np.random.RandomState(seed).permutation(len(X))[:300]]
+    rng = np.random.RandomState(1000 + seed)
+    missing = make_mask(X, modalities, rate, rng)
+    order = rng.permutation(len(X))
+    n_train = int(round(0.8 * len(X)))
+    return X, modalities, categorical, order[:n_train], order[n_train:], missing
+
+
 def run_cell(dataset, rate, seed, methods, args, keep_images=0):
     """Every method on one (data set, missing ratio, seed): rows, mask shares, images."""
     import torch
@@ -209,14 +224,7 @@ def run_cell(dataset, rate, seed, methods, args, keep_images=0):
     from sklimpute.metrics import nrmse, pfc
 
     torch.set_num_threads(1)
-    X, modalities, categorical = load(dataset, seed)
-    if args.quick:
-        X = X[np.random.RandomState(seed).permutation(len(X))[:300]]
-    rng = np.random.RandomState(1000 + seed)
-    missing = make_mask(X, modalities, rate, rng)
-    order = rng.permutation(len(X))
-    n_train = int(round(0.8 * len(X)))
-    tr, te = order[:n_train], order[n_train:]
+    X, modalities, categorical, tr, te, missing = split(dataset, rate, seed, args.quick)
     X_miss = np.where(missing, np.nan, X)
     X_train, X_test, hid = X_miss[tr], X_miss[te], missing[te]
     rows, masks, images = [], [], {}

@@ -42,6 +42,8 @@ __all__ = [
     "get_activation",
     "init_he",
     "init_xavier",
+    "kl_standard_normal",
+    "reparameterize",
     "reshape_images",
 ]
 
@@ -800,6 +802,31 @@ def init_he(module, negative_slope=0.0):
         if m.bias is not None:
             nn.init.zeros_(m.bias)
     return module
+
+
+def reparameterize(mu, logvar):
+    """A draw ``z = mu + sigma * eps`` of ``N(mu, exp(logvar))``, differentiable in both.
+
+    Examples
+    --------
+    >>> mu, logvar = torch.zeros(10000, 2), torch.full((10000, 2), 2 * math.log(3.0))
+    >>> round(float(reparameterize(mu, logvar).std()), 1)
+    3.0
+    """
+    return mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+
+
+def kl_standard_normal(mu, logvar):
+    """Elementwise ``KL(N(mu, exp(logvar)) || N(0, 1))``; sum it over the latent dimensions.
+
+    Examples
+    --------
+    >>> float(kl_standard_normal(torch.zeros(1), torch.zeros(1))) == 0.0  # the prior itself
+    True
+    >>> float(kl_standard_normal(torch.ones(1), torch.zeros(1)))
+    0.5
+    """
+    return -0.5 * (1.0 + logvar - mu.pow(2) - logvar.exp())
 
 
 def reshape_images(x, shape):

@@ -41,7 +41,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
 from ..base import DeepImputer
-from ..nn import MLP, ConvDecoder, ConvEncoder, conv_stack, init_he, reshape_images
+from ..nn import MLP, ConvDecoder, ConvEncoder, conv_stack, init_he, kl_standard_normal, reparameterize, reshape_images
 from ..training import HidingMixin, ImputerNet
 
 __all__ = ["VAEImputer", "VAEWLImputer", "VAEWLModule", "VAEWLNet", "loss_weights", "vaewl_loss"]
@@ -183,7 +183,7 @@ class VAEWLModule(nn.Module):
         mu, logvar = self.encode(x, seen)
         z = mu
         if self.training:
-            z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+            z = reparameterize(mu, logvar)
         return self.decode(z, x, seen), mu, logvar
 
 
@@ -235,7 +235,7 @@ def vaewl_loss(out, x, mask, seen, mu, logvar, *, gamma, beta, reconstruction="b
         per_entry = 0.5 * (out - target) ** 2
     weights = loss_weights(mask, seen, gamma)
     rec = torch.where(known, weights * per_entry, torch.zeros_like(per_entry)).sum(dim=1)
-    kl = -0.5 * (1.0 + logvar - mu.pow(2) - logvar.exp()).sum(dim=1)
+    kl = kl_standard_normal(mu, logvar).sum(dim=1)
     return (rec + beta * kl).mean(), rec, kl
 
 
@@ -599,7 +599,7 @@ class VAEWLImputer(DeepImputer):
     def _sample_batch(self, x, mask):
         module = self.net_.module_
         mu, logvar = module.encode(x, mask)
-        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+        z = reparameterize(mu, logvar)
         return self._output(module.decode(z, x, mask))
 
 

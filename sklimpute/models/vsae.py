@@ -52,7 +52,7 @@ from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from ..base import DeepImputer, _check_numeric_columns
-from ..nn import GroupedBatchNorm, GroupedLinear, init_he
+from ..nn import GroupedBatchNorm, GroupedLinear, init_he, kl_standard_normal, reparameterize
 from ..training import ImputerNet, MaskedDataset, seeded
 
 __all__ = ["Layout", "VSAEImputer", "VSAEModule", "VSAENet", "vsae_loss"]
@@ -291,7 +291,7 @@ class VSAEModule(nn.Module):
         mu, logvar = self.encode(x_exp, entry_mask, m_seen, noise=self.training)
         z = mu
         if self.training:
-            z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+            z = reparameterize(mu, logvar)
         out, mask_logits = self.decode(z)
         return out, mask_logits, mu, logvar, m
 
@@ -394,7 +394,7 @@ def vsae_loss(module, y_pred, x, mask, x_tilde=None, beta=1.0, unobserved_weight
     unobserved = torch.where(known, zero, nll).sum(dim=1) if x_tilde is not None else observed.new_zeros(
         observed.shape)
     mask_term = F.binary_cross_entropy_with_logits(mask_logits, m, reduction="none").sum(dim=1)
-    kl = -0.5 * (1.0 + logvar - mu.pow(2) - logvar.exp()).sum(dim=(1, 2))
+    kl = kl_standard_normal(mu, logvar).sum(dim=(1, 2))
     loss = (observed + unobserved_weight * unobserved + mask_term + beta * kl).mean()
     return loss, {"observed": observed, "unobserved": unobserved, "mask": mask_term, "kl": kl}
 
@@ -613,12 +613,13 @@ class VSAEImputer(DeepImputer):
         Weight of the unobserved features' term of equation 4 (the decoder
         scored against its own generated ``x~_u``). 1 is the paper's
         objective. *Ours*: 0 drops the term (and the first pass of every
-        batch: 20% less time on breast_cancer): the model is then trained on
+        batch, a pass without gradients): the model is then trained on
         real targets only. With few rows those self-made targets teach the
         model its own guesses: on ``benchmarks/vsae.py``'s breast_cancer
-        (455 training rows, 3 seeds, ``beta=0.01, hide_rate=0.3``, zeros in
-        the holes, no batch norm, batches of 64, 300 epochs) the term raised
-        the NRMSE from 0.440 to 0.490.
+        splits (455 training rows, 3 seeds, ``beta=0.01, hide_rate=0.3``,
+        zeros in the holes, no batch norm, batches of 64, 300 epochs;
+        ``benchmarks/vsae_diagnostics.py``) the term raised the NRMSE from
+        0.440 to 0.490.
     batchnorm : bool, default=True
         Batch norm after the first layer of the decoders and (tables) of the
         encoders, as in Appendix B.2. False: none anywhere (ours; on the
@@ -1138,7 +1139,7 @@ class VSAEImputer(DeepImputer):
         n = x.shape[0]
         x_exp, entry_mask, m = module.expand(x.repeat(n_draws, 1), mask.repeat(n_draws, 1))
         mu, logvar = module.encode(x_exp, entry_mask, m, noise=True)
-        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+        z = reparameterize(mu, logvar)
         out, _ = module.decode(z)
         return out.view(n_draws, n, -1)
 
