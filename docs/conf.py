@@ -16,6 +16,18 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, ROOT)
 
 import sklimpute  # noqa: E402
+from sklimpute.models import REGISTRY  # noqa: E402
+
+
+def write_imputer_list(path):
+    """The API reference's list of imputers, from the registry (no hand-kept list)."""
+    lines = [".. autosummary::", ""] + [f"   {e.cls.__name__}" for e in REGISTRY.values()]
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+write_imputer_list(os.path.join(os.path.dirname(__file__), "api", "generated", "imputers.inc"))
 
 # -- Project -----------------------------------------------------------------
 project = "sklimpute"

@@ -1,28 +1,21 @@
-"""sklimpute: deep generative imputers as scikit-learn estimators, for tables and images."""
+"""sklimpute: deep generative imputers as scikit-learn estimators, for tables and images.
+
+The imputers exported here are those of the registry,
+:data:`sklimpute.models.REGISTRY`.
+"""
 
 from .base import BaseImputer, DeepImputer
-from .models.gain import GAINImputer, SingleImageImputer, SpatialGAINImputer
-from .models.glow import GlowImputer
-from .models.matrix_completion import MatrixCompletionImputer
-from .models.misgan import MisGANImputer
-from .models.vaewl import VAEImputer, VAEWLImputer
-from .models.vsae import VSAEImputer
+from .models import REGISTRY
 from .simulate import make_missing
 
 __version__ = "0.1.0"
 
+globals().update({entry.cls.__name__: entry.cls for entry in REGISTRY.values()})
+
 __all__ = [
     "BaseImputer",
     "DeepImputer",
-    "GAINImputer",
-    "GlowImputer",
-    "MatrixCompletionImputer",
-    "MisGANImputer",
-    "SingleImageImputer",
-    "SpatialGAINImputer",
-    "VAEImputer",
-    "VAEWLImputer",
-    "VSAEImputer",
+    *sorted(entry.cls.__name__ for entry in REGISTRY.values()),
     "make_missing",
     "__version__",
 ]

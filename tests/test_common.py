@@ -1,6 +1,7 @@
-"""The estimator contract of DESIGN.md, run on every imputer that exists.
+"""The estimator contract of DESIGN.md, run on every imputer of the registry.
 
-Each model issue adds its imputer (with small ``epochs``) to ``IMPUTERS``.
+A new imputer enters these tests through its ``register`` call in
+``sklimpute/models/__init__.py`` (with small ``test_params``).
 """
 
 import pickle
@@ -16,47 +17,21 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklimpute import (
-    GAINImputer,
-    GlowImputer,
-    MatrixCompletionImputer,
-    MisGANImputer,
-    SpatialGAINImputer,
-    VAEWLImputer,
-    VSAEImputer,
-)
+from sklimpute.models import REGISTRY
 
-IMPUTERS = [
-    MatrixCompletionImputer(),
-    MaskedMLPImputer(epochs=3, hidden=16),
-    VAEWLImputer(epochs=20, lr=3e-3, dropout=0.0),
-    GAINImputer(epochs=60),
-    SpatialGAINImputer(epochs=8),
-    GlowImputer(n_steps=2, hidden_channels=16, epochs=5),
-    MisGANImputer(epochs=3, latent_dim=16, imputer_hidden=32),
-    # VSAE's ELBO with the full KL term (beta=1) collapses to the column means on
-    # the digits within a test's budget (docs/methods/vsae.rst); beta=0.1 does not
-    VSAEImputer(epochs=20, warmup_epochs=5, beta=0.1),
+#: every imputer of the registry that runs the common tests, with its small
+#: settings, and the test double of the DeepImputer base
+IMPUTERS = [MaskedMLPImputer(epochs=3, hidden=16)] + [
+    entry.cls(**entry.test_params) for entry in REGISTRY.values() if entry.common_tests
 ]
 
 #: one hyperparameter per imputer that GridSearchCV can tune
-GRIDS = {
-    "MatrixCompletionImputer": {"lam": [0.5, 5.0]},
-    "MaskedMLPImputer": {"hidden": [8, 32]},
-    "VAEWLImputer": {"gamma": [2.0, 5.0]},
-    "GAINImputer": {"alpha": [10.0, 100.0]},
-    "SpatialGAINImputer": {"hint_rate": [0.5, 0.9]},
-    "GlowImputer": {"alpha": [0.5, 0.7]},
-    "MisGANImputer": {"beta": [0.1, 0.5]},
-    "VSAEImputer": {"latent_dim": [8, 20]},
-}
+GRIDS = {"MaskedMLPImputer": {"hidden": [8, 32]}}
+GRIDS.update({entry.cls.__name__: entry.test_grid for entry in REGISTRY.values()})
 
-#: imputers that are not conditional predictors of scattered holes: Glow
-#: shrinks a whole image's latent (its paper's setting is one square per
-#: image; tests/test_glow.py tests that); MisGAN draws from p(x_mis | x_obs)
-#: and is scored by FID, not by the error of one draw (its paper's Appendix
-#: C; benchmarks/misgan_mnist.py), and needs far more training than a test
-NOT_PREDICTORS = {"GlowImputer", "MisGANImputer"}
+#: imputers that are not conditional predictors of scattered holes (see the
+#: registry: Glow shrinks a whole image's latent, MisGAN is a sampler)
+NOT_PREDICTORS = {entry.cls.__name__ for entry in REGISTRY.values() if not entry.predictor}
 
 ids = [type(e).__name__ for e in IMPUTERS]
 
