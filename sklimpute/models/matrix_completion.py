@@ -99,7 +99,10 @@ class _TruncatedSVD:
     random ones at the first call). If all ``k`` exceed the threshold, some
     above it may be missing: ``k`` doubles (new directions random, two
     passes) until the smallest computed one falls below it or ``k`` reaches
-    ``k_max``. Matrices with a small side get a full SVD. Returns
+    ``k_max``. Matrices with a small side get a full SVD, and so do the
+    calls whose passes would span more directions than the smaller side
+    (``n_power * k > min(n, d)``, mostly when ``k`` doubles at high rank).
+    Returns
     ``Q, Ub, s, Vt`` as :func:`_subspace_svd` (``Q`` None for a full SVD,
     whose left singular vectors are ``Ub``).
     """
@@ -123,10 +126,14 @@ class _TruncatedSVD:
         return new if self.basis is None else np.hstack([self.basis, new])
 
     def __call__(self, M, threshold, rank):
-        if self.full:
-            return (None,) + tuple(np.linalg.svd(M, full_matrices=False))
         k, n_power = self._k(rank), (1 if self.basis is not None else 4)
         while True:
+            if self.full or n_power * k > min(M.shape):
+                # the passes would span more directions than the smaller side:
+                # a full SVD costs less (typically when k doubles at high rank)
+                Ub, s, Vt = np.linalg.svd(M, full_matrices=False)
+                self.basis = None if self.full else Vt.T
+                return None, Ub, s, Vt
             Q, Ub, s, Vt = _subspace_svd(M, self._start(k), n_power)
             self.basis = Vt.T
             if s.size < k or s[-1] <= threshold or k >= self.k_max:
@@ -200,23 +207,21 @@ def _rel_change(dz, nz):
     return 0.0 if dz == 0 else (dz / nz if nz > 0 else np.inf)
 
 
-def _fista_matrix(X, observed, lam, *, max_rank, max_iter, tol, rng, verbose=0):
-    """Solve the nuclear-norm problem on one ``n x d`` matrix.
+def _fista_stage(X, observed, lam, Z, svd, rank, *, max_rank, max_iter, tol, verbose=0, n_done=0):
+    """FISTA at one ``lam`` on one matrix, warm-started from ``Z`` (momentum restarted).
 
-    ``X`` holds 0 in the holes. Returns the solution ``Z``, its singular
-    values ``s`` and right singular vectors ``Vt``, the number of iterations
-    and whether ``tol`` was met.
+    ``X`` holds 0 in the holes; ``svd`` is the :class:`_TruncatedSVD` of the
+    path (its basis carries over) and ``rank`` the rank of ``Z``. Runs at
+    most ``max_iter`` iterations (``n_done`` iterations ran before, for the
+    progress output). Returns ``Z``, its singular values ``s`` and right
+    singular vectors ``Vt``, the number of iterations and whether ``tol``
+    was met; ``s`` and ``Vt`` are None when ``max_iter`` is 0.
     """
-    n, d = X.shape
-    svd = _TruncatedSVD((n, d), max_rank, rng)
-    stage_lam = max(lam, _CONTINUATION * _top_singular_value(X, rng))
-    Z = np.zeros_like(X)
-    Y = Z
-    t = 1.0
-    rank = 0
+    Y, t = Z, 1.0
+    s = Vt = None
     for it in range(1, max_iter + 1):
         M = np.where(observed, X, Y)
-        Z_new, s, Vt = _svt(*svd(M, stage_lam, rank), stage_lam, max_rank)
+        Z_new, s, Vt = _svt(*svd(M, lam, rank), lam, max_rank)
         rank = s.size
         step, prox_step = Z_new - Z, Z_new - Y
         # relative size of the proximal step (||Z_new||_F = ||s||)
@@ -227,17 +232,36 @@ def _fista_matrix(X, observed, lam, *, max_rank, max_iter, tol, rng, verbose=0):
         t_new = 0.5 * (1.0 + np.sqrt(1.0 + 4.0 * t * t))
         Y = Z_new + ((t - 1.0) / t_new) * step
         Z, t = Z_new, t_new
-        if verbose > 1 or (verbose and it % 10 == 0):
+        n = n_done + it
+        if verbose > 1 or (verbose and n % 10 == 0):
             print(
-                f"[MatrixCompletion] iter {it:4d}  lam {stage_lam:.4g}  rank {rank:4d}  "
+                f"[MatrixCompletion] iter {n:4d}  lam {lam:.4g}  rank {rank:4d}  "
                 f"rel. change {change:.3e}"
             )
         if change <= tol:
-            if stage_lam <= lam:
-                return Z, s, Vt, it, True
-            stage_lam = max(lam, _CONTINUATION * stage_lam)  # next stage
-            Y, t = Z, 1.0
+            return Z, s, Vt, it, True
     return Z, s, Vt, max_iter, False
+
+
+def _fista_matrix(X, observed, lam, *, max_rank, max_iter, tol, rng, verbose=0):
+    """Solve the nuclear-norm problem on one ``n x d`` matrix, by continuation.
+
+    ``X`` holds 0 in the holes. Returns the solution ``Z``, its singular
+    values ``s`` and right singular vectors ``Vt``, the number of iterations
+    and whether ``tol`` was met.
+    """
+    svd = _TruncatedSVD(X.shape, max_rank, rng)
+    stage_lam = max(lam, _CONTINUATION * _top_singular_value(X, rng))
+    Z, rank, n_iter = np.zeros_like(X), 0, 0
+    while True:
+        Z, s, Vt, it, converged = _fista_stage(
+            X, observed, stage_lam, Z, svd, rank, max_rank=max_rank,
+            max_iter=max_iter - n_iter, tol=tol, verbose=verbose, n_done=n_iter,
+        )
+        n_iter, rank = n_iter + it, s.size
+        if stage_lam <= lam or not converged or n_iter >= max_iter:
+            return Z, s, Vt, n_iter, converged and stage_lam <= lam
+        stage_lam = max(lam, _CONTINUATION * stage_lam)  # next stage
 
 
 def _fista_stack(X, observed, lam, *, max_rank, max_iter, tol):
