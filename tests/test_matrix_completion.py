@@ -46,6 +46,54 @@ def test_recovers_rank3_matrix_with_half_hidden():
     assert 3 <= imp.rank_ <= 5
 
 
+def test_auto_lam_recovers_exactly_low_rank_matrix():
+    # the previous noise-level rule left 0.21 / 0.19 here (lam 5.6 on
+    # standardised data); the held-out choice goes down the path to a small lam
+    rng = np.random.RandomState(0)
+    X = rng.randn(300, 4) @ rng.randn(4, 80)
+    hidden = np.random.RandomState(1).rand(*X.shape) < 0.5
+    X_missing = np.where(hidden, np.nan, X)
+    imp = MatrixCompletionImputer(random_state=0).fit(X_missing)
+    assert _rel_err(imp.transform(X_missing), X, hidden) < 0.02
+    assert imp.lam_ < 0.1
+    train, new = slice(0, 240), slice(240, None)
+    imp = MatrixCompletionImputer(random_state=0).fit(X_missing[train])
+    assert _rel_err(imp.transform(X_missing[train]), X[train], hidden[train]) < 0.02
+    assert _rel_err(imp.transform(X_missing[new]), X[new], hidden[new]) < 0.02
+
+
+def test_auto_lam_is_the_held_out_choice_then_solved_on_all_entries():
+    X, X_missing, hidden = _low_rank(200, 60, 4, seed=5, hide=0.3)
+    X_missing = np.where(hidden, np.nan, X + 0.5 * np.random.RandomState(6).normal(size=X.shape))
+    imp = MatrixCompletionImputer(tol=1e-6, max_iter=3000, random_state=0).fit(X_missing)
+    path, errors = imp.lam_path_, imp.holdout_errors_
+    # the continuation path, halving lam; noisy data: the held-out error turns
+    # up before the smallest lam, and the path stops soon after its minimum
+    np.testing.assert_allclose(path[1:] / path[:-1], mc.AUTO_PATH_FACTOR)
+    assert path.size < 10 and errors.argmin() >= 2
+    assert errors[-1] > (1 - mc.AUTO_STOP) * errors[:-1].min()
+    # lam_: the largest lam within the tolerance of the smallest error
+    within = errors <= (1 + mc.AUTO_TOLERANCE) * errors.min()
+    assert imp.lam_ == path[within].max()
+    # and the final model is the solution at lam_ on ALL the observed entries
+    # (warm-started from the path), not the path's solution without the holdout
+    ref = MatrixCompletionImputer(lam=imp.lam_, tol=1e-6, max_iter=3000, random_state=0)
+    ref.fit(X_missing)
+    assert imp.rank_ == ref.rank_
+    np.testing.assert_allclose(imp.singular_values_, ref.singular_values_, rtol=1e-3)
+    np.testing.assert_allclose(imp.transform(X_missing), ref.transform(X_missing), atol=1e-3)
+
+
+def test_held_out_path_stops_on_a_plateau_and_takes_the_largest_lam_near_the_best():
+    path = mc._HeldOutPath()
+    assert path.add(8.0, 1.0) and path.add(4.0, 0.5)  # first, then 50% better: go on
+    assert not path.add(2.0, 0.497)  # 0.6% better: below AUTO_STOP, stop
+    assert path.choice[0] == 4.0  # within AUTO_TOLERANCE of the best, and larger
+    assert not path.add(1.0, 0.6)  # worse
+    assert path.lams == [8.0, 4.0, 2.0, 1.0] and path.choice[0] == 4.0
+    assert path.add(0.5, 0.48) and path.choice[0] == 0.5  # 3.4% better than 0.497
+
+
 def test_auto_lam_does_reasonably_on_low_rank_matrix():
     X, X_missing, hidden = _low_rank(100, 60, 3)
     X_hat = MatrixCompletionImputer(random_state=0).fit_transform(X_missing)
@@ -156,19 +204,22 @@ def test_per_image_recovers_low_rank_images_and_beats_image_mean():
     assert _hidden_mae(auto, X, hidden) < 0.5 * _hidden_mae(image_mean, X, hidden)
 
 
-def test_per_image_completes_each_image_on_its_own():
+@pytest.mark.parametrize("lam", ["auto", 0.05])
+def test_per_image_completes_each_image_on_its_own(lam):
     X, X_missing, _ = _low_rank_images(n=8, h=12, w=10)
     # as 4 two-channel images, every (channel, pixel) feature observed somewhere
     X2 = X_missing.reshape(4, -1)
     X2[0] = np.where(np.isnan(X2).all(axis=0), X.reshape(4, -1)[0], X2[0])
     X_missing = X2.reshape(8, -1)
-    imp = MatrixCompletionImputer(per_image=True, shape=(12, 10)).fit(X_missing)
+    imp = MatrixCompletionImputer(per_image=True, shape=(12, 10), lam=lam).fit(X_missing)
     together = imp.transform(X_missing)
     alone = np.vstack([imp.transform(X_missing[i : i + 1]) for i in range(8)])
     np.testing.assert_allclose(together, alone, rtol=1e-10, atol=1e-12)
-    # channels are separate matrices: stacking two images as channels changes nothing
-    imp2 = MatrixCompletionImputer(per_image=True, shape=(2, 12, 10)).fit(X2)
-    np.testing.assert_allclose(imp2.transform(X2).reshape(8, -1), together)
+    # channels are separate matrices: stacking two images as channels changes
+    # nothing (at a fixed lam: "auto" is fitted on the channels of the data)
+    if lam != "auto":
+        imp2 = MatrixCompletionImputer(per_image=True, shape=(2, 12, 10), lam=lam).fit(X2)
+        np.testing.assert_allclose(imp2.transform(X2).reshape(8, -1), together)
 
 
 def test_per_image_without_shape_raises():
@@ -177,11 +228,39 @@ def test_per_image_without_shape_raises():
         MatrixCompletionImputer(per_image=True).fit(X_missing)
 
 
-def test_per_image_does_not_scale_and_learns_nothing():
+def test_per_image_does_not_scale_and_learns_only_lam():
     X, X_missing, _ = _low_rank_images(n=3)
-    imp = MatrixCompletionImputer(per_image=True, shape=(20, 30)).fit(X_missing)
+    imp = MatrixCompletionImputer(per_image=True, shape=(20, 30), lam=0.1).fit(X_missing)
     assert imp._scaling is None and MatrixCompletionImputer()._scaling == "standard"
     assert imp.n_iter_ == 0 and not hasattr(imp, "components_")
+    assert imp.lam_ == 0.1 and imp.lam_fraction_ is None and imp.lam_path_ is None
+    auto = MatrixCompletionImputer(per_image=True, shape=(20, 30)).fit(X_missing)
+    assert auto.n_iter_ > 0 and not hasattr(auto, "components_") and auto.lam_ is None
+
+
+def test_per_image_auto_one_fraction_by_pooled_held_out_error():
+    X, X_missing, hidden = _low_rank_images(n=40, seed=2)
+    imp = MatrixCompletionImputer(per_image=True, shape=(20, 30), random_state=0)
+    imp.fit(X_missing[:30])
+    path, errors = imp.lam_path_, imp.holdout_errors_
+    assert path.size == errors.size >= 3
+    np.testing.assert_allclose(path, mc.AUTO_PATH_FACTOR ** np.arange(1, path.size + 1))
+    # per image: the best pooled error (the SVDs cost the same at any rank)
+    assert imp.lam_fraction_ == path[errors.argmin()]
+    # exactly low-rank images: the error falls all the way down the path
+    stopped = errors[-1] > (1 - mc.AUTO_STOP_IMAGE) * errors[:-1].min()
+    assert stopped or path[-1] <= mc.AUTO_MIN_FRACTION
+    # rank-2 images: the held-out error falls down the path and so does lam
+    assert errors[-1] < 0.2 * errors[0] and imp.lam_fraction_ <= 0.01
+    # new images: that fraction of each image's own largest singular value
+    out = imp.transform(X_missing[30:])
+    obs = ~hidden[30:]
+    Z = mc._fista_stack(
+        np.where(obs, X[30:], 0.0).reshape(10, 20, 30), obs.reshape(10, 20, 30),
+        imp.lam_fraction_, relative=True, max_rank=None, max_iter=500, tol=1e-3,
+    )[0].reshape(10, -1)
+    np.testing.assert_allclose(out[hidden[30:]], Z[hidden[30:]])
+    assert _rel_err(out, X[30:], hidden[30:]) < 0.05
 
 
 # ------------------------------------------------------------ contract
@@ -203,8 +282,17 @@ def test_same_random_state_same_result():
     X, X_missing, _ = _low_rank(300, 150, 8, hide=0.3)
     a = MatrixCompletionImputer(random_state=3).fit(X_missing)
     b = MatrixCompletionImputer(random_state=3).fit(X_missing)
+    assert a.lam_ == b.lam_
+    np.testing.assert_array_equal(a.holdout_errors_, b.holdout_errors_)
     np.testing.assert_array_equal(a.components_, b.components_)
     np.testing.assert_array_equal(a.transform(X_missing), b.transform(X_missing))
+    # the seed draws the held-out entries
+    c = MatrixCompletionImputer(random_state=4).fit(X_missing)
+    assert not np.array_equal(a.holdout_errors_, c.holdout_errors_)
+    images = MatrixCompletionImputer(per_image=True, shape=(10, 15), random_state=3)
+    e1 = images.fit(X_missing).holdout_errors_
+    np.testing.assert_array_equal(clone(images).fit(X_missing).holdout_errors_, e1)
+    assert not np.array_equal(images.set_params(random_state=4).fit(X_missing).holdout_errors_, e1)
 
 
 def test_hyperparameters_reach_the_model(digits_missing):

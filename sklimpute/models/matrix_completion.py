@@ -19,9 +19,11 @@ The file reads top to bottom as the method:
    (SVT), and a warm-started truncated SVD that makes it cheap on large data;
 2. FISTA on one data matrix (:func:`_fista_matrix`) and on a stack of small
    matrices at once (:func:`_fista_stack`, one per image and channel);
-3. the inductive imputation of new rows from the learned low-rank structure
+3. the choice of ``lam`` along the continuation path by the error on held-out
+   observed entries (:func:`_choose_lam`, :func:`_choose_lam_fraction`);
+4. the inductive imputation of new rows from the learned low-rank structure
    (:func:`_fold_in`);
-4. the imputer, :class:`MatrixCompletionImputer`.
+5. the imputer, :class:`MatrixCompletionImputer`.
 """
 
 import numbers
@@ -38,15 +40,29 @@ from ..base import BaseImputer
 
 __all__ = ["MatrixCompletionImputer"]
 
-#: ``lam="auto"`` on the whole data matrix: ``AUTO_NOISE_LEVEL * sqrt(p) *
-#: (sqrt(n) + sqrt(d))``, the spectral norm of an ``n x d`` matrix of i.i.d.
-#: noise of this standard deviation observed on a share ``p`` of its entries
-#: (the data are standardised, so the level is a share of each feature's
-#: standard deviation). Singular values below it are treated as noise.
-AUTO_NOISE_LEVEL = 0.3
-#: ``lam="auto"`` with ``per_image=True``: this fraction of the largest
-#: singular value of each zero-filled image (each channel separately).
-AUTO_LAM_FRACTION_IMAGE = 0.01
+#: ``lam="auto"``: the share of the observed entries held out to choose lam
+#: (at least one entry).
+AUTO_HOLDOUT = 0.1
+#: ``lam="auto"``: the path of candidate values starts at this fraction of the
+#: largest singular value of the zero-filled data, and each value is this
+#: fraction of the previous one.
+AUTO_PATH_FACTOR = 0.5
+#: ``lam="auto"``: the path stops at the first value that does not improve the
+#: smallest held-out error so far by more than this share.
+AUTO_STOP = 0.02
+#: ``lam="auto"``: held-out errors within this share of the smallest count as
+#: equally good, and the largest lam among them is chosen (lower rank, cheaper).
+AUTO_TOLERANCE = 0.01
+#: ``lam="auto"``: the path stops at this fraction of the largest singular value.
+AUTO_MIN_FRACTION = 1e-4
+#: ``lam="auto"`` with ``per_image=True``: the path stops at the first value
+#: that improves the pooled held-out error by less than this share, and the
+#: value with the smallest error is kept (the SVDs are full whatever the
+#: rank, so a larger lam would not be cheaper).
+AUTO_STOP_IMAGE = 0.005
+#: ``lam="auto"`` with ``per_image=True``: the fraction is chosen on at most
+#: this many training images (a seeded random subset).
+AUTO_MAX_IMAGES = 128
 #: Matrices whose smaller side is at most this get a full LAPACK SVD.
 _FULL_SVD_MAX = 100
 #: Extra singular triplets computed beyond the current rank (at least; rank / 10
@@ -264,22 +280,30 @@ def _fista_matrix(X, observed, lam, *, max_rank, max_iter, tol, rng, verbose=0):
         stage_lam = max(lam, _CONTINUATION * stage_lam)  # next stage
 
 
-def _fista_stack(X, observed, lam, *, max_rank, max_iter, tol):
+def _fista_stack(X, observed, lam, *, max_rank, max_iter, tol, relative=False, Z0=None):
     """Solve the nuclear-norm problem on each matrix of a stack ``(N, H, W)`` at once.
 
-    ``lam`` is an array of shape ``(N,)`` (one regularisation per matrix), or
-    None for ``AUTO_LAM_FRACTION_IMAGE`` times each matrix's largest singular
-    value. The first FISTA step starts from Y = 0, so its SVD is the one of
-    the zero-filled matrices: it gives that value and the first continuation
-    stage. Batched LAPACK SVDs, no loop over the matrices; each matrix has
-    its own stage, momentum and stopping test, and stops changing (is
-    frozen) once it has met ``tol`` at its own ``lam``, so each result
-    depends on its own matrix only. Returns the completed stack, the number
-    of iterations of each matrix and whether all converged.
+    ``lam`` is an array of shape ``(N,)`` (one regularisation per matrix); with
+    ``relative=True`` it is a fraction (scalar or ``(N,)``) of each matrix's
+    largest singular value, that of the zero-filled matrix, which the first
+    FISTA step computes (it starts from Y = 0). Without ``Z0`` the solve
+    starts from 0 and goes through continuation stages from a quarter of
+    that value; with ``Z0`` (not with ``relative``) it starts from ``Z0`` at
+    ``lam`` directly (a warm start along a path). Batched LAPACK SVDs, no
+    loop over the matrices; each matrix has its own stage, momentum and
+    stopping test, and stops changing (is frozen) once it has met ``tol`` at
+    its own ``lam``, so each result depends on its own matrix only. Returns
+    the completed stack, the number of iterations of each matrix and whether
+    all converged.
     """
     N = X.shape[0]
-    Z = np.zeros_like(X)
-    Y = np.zeros_like(X)
+    if Z0 is None:
+        Z = np.zeros_like(X)
+    else:
+        Z = Z0.copy()
+        lam = np.broadcast_to(np.asarray(lam, dtype=float), (N,))
+        stage = lam.copy()
+    Y = Z.copy()
     t = np.ones(N)
     n_iter = np.zeros(N, dtype=int)
     active = np.arange(N)
@@ -288,9 +312,9 @@ def _fista_stack(X, observed, lam, *, max_rank, max_iter, tol):
         n_iter[a] = it
         M = np.where(observed[a], X[a], Y[a])
         U, s, Vt = np.linalg.svd(M, full_matrices=False)
-        if it == 1:
+        if it == 1 and Z0 is None:
             top = s[:, 0]
-            lam = AUTO_LAM_FRACTION_IMAGE * top if lam is None else lam
+            lam = lam * top if relative else np.asarray(lam, dtype=float)
             stage = np.maximum(lam, _CONTINUATION * top)
         s = np.maximum(s - stage[a][:, None], 0.0)
         if max_rank is not None:
@@ -317,7 +341,173 @@ def _fista_stack(X, observed, lam, *, max_rank, max_iter, tol):
 
 
 # --------------------------------------------------------------------------
-# 3. inductive imputation of new rows
+# 3. choosing lam by held-out error along the continuation path
+# --------------------------------------------------------------------------
+# The continuation above already visits a decreasing sequence of lam, each
+# solution warm-starting the next. lam="auto" turns it into a model choice,
+# as cross-validation does for the lasso path: a seeded share of the
+# observed entries (AUTO_HOLDOUT) is hidden, FISTA runs along the path
+# lam_k = top * AUTO_PATH_FACTOR^k (top: the largest singular value of the
+# zero-filled data) on the remaining entries, and after each stage the
+# imputation of the hidden entries is scored by its mean absolute error
+# (the measure of the imputer's ``score``). The path stops at the first lam
+# that improves the best error by less than AUTO_STOP (2%), or at
+# AUTO_MIN_FRACTION * top; the largest lam whose error is within
+# AUTO_TOLERANCE (1%) of the best wins (the errors are flat near the
+# optimum, and a larger lam has a lower rank: cheaper, more stable). The
+# whole matrix is then solved at that lam on all the observed entries,
+# warm-started from the path's solution at it, so the choice costs little
+# more than the plain continuation. Exactly low-rank data are thereby
+# recovered (the error keeps falling with lam), while on noisy data the path
+# stops where the held-out error turns up.
+#
+# Per image, fit chooses one fraction of each image's largest singular
+# value, by the held-out error pooled over (a subset of) the training images;
+# transform solves each image at that fraction of its own value. Choosing a
+# fraction per image instead, on its own few held-out pixels, imputed MNIST
+# and digits 2.5-4% worse (noisy choices) and would make transform run a
+# path per image; one absolute lam for all images did about as well as one
+# fraction (within 1% on MNIST). The held-out error of images is flat over a
+# wide range of small fractions, so the per-image path goes on down to a
+# 0.5% improvement (AUTO_STOP_IMAGE) and keeps the best value: the SVDs of
+# small images are full whatever the rank, so the larger lam within
+# AUTO_TOLERANCE that the whole matrix prefers (for its lower rank) would
+# save nothing here.
+
+
+def _holdout(observed, share, rng):
+    """A seeded random ``share`` of the observed entries (at least one), as a mask."""
+    idx = np.flatnonzero(observed)
+    n_hold = min(max(int(round(share * idx.size)), 1), idx.size)
+    hold = np.zeros(observed.shape, dtype=bool)
+    hold.flat[idx[rng.permutation(idx.size)[:n_hold]]] = True
+    return hold
+
+
+def _holdout_error(X, hold):
+    """The function ``Z -> mean |Z - X|`` on the held-out entries."""
+    target = X[hold]
+    return lambda Z: float(np.mean(np.abs(Z[hold] - target)))
+
+
+class _HeldOutPath:
+    """The held-out errors along the path, the rule to stop it and the choice.
+
+    The path goes on while each value improves the best error by more than
+    the share ``stop``; the choice is the largest value whose error is
+    within the share ``tolerance`` of the best.
+    """
+
+    def __init__(self, stop=AUTO_STOP, tolerance=AUTO_TOLERANCE):
+        self.stop, self.tolerance = stop, tolerance
+        self.lams, self.errors, self._kept = [], [], []
+
+    def add(self, lam, error, state=None):
+        """Record one stage; return whether it improved the best error enough to go on."""
+        error = float(error) if np.isfinite(error) else np.inf  # an overflow counts as worst
+        improved = error < (1.0 - self.stop) * min(self.errors, default=np.inf)
+        self.lams.append(lam)
+        self.errors.append(error)
+        best = min(self.errors)
+        # the candidates still within the tolerance, in decreasing lam
+        self._kept = [k for k in self._kept + [(lam, error, state)]
+                      if k[1] <= (1.0 + self.tolerance) * best]
+        return improved
+
+    @property
+    def choice(self):
+        """``(lam, error, state)`` of the largest lam within the tolerance of the best."""
+        return self._kept[0]
+
+
+def _fista_matrix_auto(X, observed, *, max_rank, max_iter, tol, rng, verbose=0):
+    """Choose lam by held-out error along the path, then solve at it on all entries.
+
+    Returns ``Z, s, Vt, n_iter, converged`` as :func:`_fista_matrix`
+    (``n_iter`` counts the path and the final solve), then the chosen
+    ``lam`` and the path's values and held-out errors.
+    """
+    hold = _holdout(observed, AUTO_HOLDOUT, rng)
+    fit_obs = observed & ~hold
+    X_fit = np.where(fit_obs, X, 0.0)
+    top = _top_singular_value(X_fit, rng)
+    if not fit_obs.any() or top == 0:
+        # nothing to choose from (a single observed entry, or all zero):
+        # the first value of the path, by plain continuation
+        lam = AUTO_PATH_FACTOR * _top_singular_value(X, rng) or 1.0
+        out = _fista_matrix(X, observed, lam, max_rank=max_rank, max_iter=max_iter,
+                            tol=tol, rng=rng, verbose=verbose)
+        return (*out, lam, np.empty(0), np.empty(0))
+    error = _holdout_error(X, hold)
+    svd = _TruncatedSVD(X.shape, max_rank, rng)
+    kw = dict(max_rank=max_rank, tol=tol, verbose=verbose)
+    path = _HeldOutPath()
+    Z, rank, n_iter, lam = np.zeros_like(X), 0, 0, top
+    while True:
+        lam *= AUTO_PATH_FACTOR
+        Z, s, Vt, it, converged = _fista_stage(
+            X_fit, fit_obs, lam, Z, svd, rank, max_iter=max_iter - n_iter, n_done=n_iter, **kw
+        )
+        n_iter, rank = n_iter + it, s.size
+        err = error(Z)
+        if verbose:
+            print(f"[MatrixCompletion] lam {lam:.4g}  held-out MAE {err:.4g}  rank {rank:4d}")
+        improved = path.add(lam, err, (Z, s, Vt))
+        if not (improved and converged) or n_iter >= max_iter or lam <= AUTO_MIN_FRACTION * top:
+            break
+    lam, _, (Z, s, Vt) = path.choice
+    # all the observed entries, warm-started from the path's solution at lam
+    Z, s_all, Vt_all, it, converged = _fista_stage(
+        X, observed, lam, Z, svd, s.size, max_iter=max_iter - n_iter, n_done=n_iter, **kw
+    )
+    if it:
+        s, Vt = s_all, Vt_all
+    return Z, s, Vt, n_iter + it, converged, lam, np.array(path.lams), np.array(path.errors)
+
+
+def _choose_lam_fraction(X, observed, shape, *, max_rank, max_iter, tol, rng):
+    """Per image: the fraction of each image's largest singular value that imputes best.
+
+    Best: the smallest held-out error pooled over the images.
+
+    ``X`` has one flattened image of shape ``shape = (C, H, W)`` per row
+    (holes 0); each channel is one matrix. At most ``AUTO_MAX_IMAGES``
+    images are used. Returns the fraction, the path's fractions and
+    held-out errors, the number of iterations and whether the path met
+    ``tol`` within ``max_iter``.
+    """
+    n = X.shape[0]
+    if n > AUTO_MAX_IMAGES:
+        rows = np.sort(rng.permutation(n)[:AUTO_MAX_IMAGES])
+        X, observed, n = X[rows], observed[rows], AUTO_MAX_IMAGES
+    hold = _holdout(observed, AUTO_HOLDOUT, rng)
+    fit_obs = observed & ~hold
+    X_fit = np.where(fit_obs, X, 0.0)
+    if not fit_obs.any():
+        return AUTO_PATH_FACTOR, np.empty(0), np.empty(0), 0, True
+
+    def stack(A):
+        return A.reshape((-1,) + tuple(shape[1:]))
+
+    top = np.linalg.svd(stack(X_fit), compute_uv=False)[:, 0]
+    error = _holdout_error(X, hold)
+    path = _HeldOutPath(stop=AUTO_STOP_IMAGE, tolerance=0.0)
+    Z, n_iter, fraction = np.zeros_like(stack(X)), 0, 1.0
+    while True:
+        fraction *= AUTO_PATH_FACTOR
+        Z, its, converged = _fista_stack(
+            stack(X_fit), stack(fit_obs), fraction * top, Z0=Z,
+            max_rank=max_rank, max_iter=max_iter - n_iter, tol=tol,
+        )
+        n_iter += int(its.max())
+        improved = path.add(fraction, error(Z.reshape(n, -1)))
+        if not (improved and converged) or n_iter >= max_iter or fraction <= AUTO_MIN_FRACTION:
+            break
+    return path.choice[0], np.array(path.lams), np.array(path.errors), n_iter, converged
+
+
+# --------------------------------------------------------------------------
+# 4. inductive imputation of new rows
 # --------------------------------------------------------------------------
 # Fit keeps Z = U diag(s) V^T. With M = P_Omega(X) + P_Omega^perp(Z) the
 # filled training matrix, at the FISTA fixed point Z = SVT_lam(M), so M and Z
@@ -372,7 +562,7 @@ def _fold_in(X, observed, V, shrink, tol):
 
 
 # --------------------------------------------------------------------------
-# 4. the imputer
+# 5. the imputer
 # --------------------------------------------------------------------------
 class MatrixCompletionImputer(BaseImputer):
     """Nuclear-norm regularised matrix completion, solved by FISTA.
@@ -397,9 +587,9 @@ class MatrixCompletionImputer(BaseImputer):
       ``lam``.
     * ``per_image=True``: each image (each channel) is completed on its own
       as an ``H x W`` matrix, on the raw values, as in the paper's zero-shot
-      experiment: nothing is learned across images, ``fit`` only validates,
-      and ``transform`` solves one problem per image (all images of a batch
-      at once, with batched SVDs).
+      experiment: ``fit`` learns no structure across images, only ``lam``
+      (with ``lam="auto"``), and ``transform`` solves one problem per image
+      (all images of a batch at once, with batched SVDs).
 
     Parameters
     ----------
@@ -409,17 +599,26 @@ class MatrixCompletionImputer(BaseImputer):
         the standardised data (unit variance per feature, or per channel for
         images) when ``per_image=False``, the raw values when
         ``per_image=True``. Singular values below ``lam`` are dropped, the
-        others shrunk by ``lam``. ``"auto"``: on the whole data matrix,
-        ``0.3 * sqrt(p) * (sqrt(n_samples) + sqrt(n_features))`` with ``p``
-        the observed share of the entries, the largest singular value that
-        i.i.d. noise of 0.3 standard deviations would have
-        (``AUTO_NOISE_LEVEL``); with ``per_image=True``, 0.01 times the
-        largest singular value of each zero-filled image
-        (``AUTO_LAM_FRACTION_IMAGE``). Both were chosen by the imputation
-        error on digits, MNIST and photographs with 20-50% of the entries
-        missing at random; a smaller noise level (0.2) imputes MNIST about
-        10% better at about twice the fit time (higher rank), a smaller
-        fraction (0.003) photographs about 5% better.
+        others shrunk by ``lam``. ``"auto"``: chosen by ``fit`` along the
+        continuation path by the error on held-out observed entries. A
+        seeded 10% of the observed entries (``AUTO_HOLDOUT``) is hidden,
+        FISTA runs on the rest for ``lam`` = 1/2, 1/4, 1/8, ... of the
+        largest singular value of the zero-filled data, each value
+        warm-started from the last, and each solution is scored by its mean
+        absolute error on the hidden entries. The path stops at the first value that improves the best
+        error by less than 2% (``AUTO_STOP``), or at 1e-4 of the largest
+        singular value; the largest ``lam`` within 1% of the best error
+        (``AUTO_TOLERANCE``) is kept, and the problem is solved at it on all
+        the observed entries, warm-started from the path. Exactly low-rank
+        data are recovered (the error keeps falling down the path), noisy
+        data get the ``lam`` where the held-out error turns up. With
+        ``per_image=True`` the path is over fractions of each image's own
+        largest singular value: one fraction for all images, chosen by the
+        held-out error pooled over at most 128 training images
+        (``AUTO_MAX_IMAGES``); it goes on while a value improves that error
+        by more than 0.5% (``AUTO_STOP_IMAGE``) and keeps the best one, and
+        ``transform`` completes every image at that fraction of its own
+        value.
     per_image : bool, default=False
         Complete each image (and channel) as its own ``H x W`` matrix instead
         of the whole data matrix. Requires ``shape``.
@@ -428,8 +627,9 @@ class MatrixCompletionImputer(BaseImputer):
         constraint on top of the nuclear norm; also bounds the cost of the
         SVDs). None: the rank is set by ``lam`` alone.
     max_iter : int >= 1, default=500
-        Maximal number of FISTA iterations (for each image with
-        ``per_image=True``). A
+        Maximal number of FISTA iterations of ``fit`` (the path of
+        ``lam="auto"`` and the final solve together), and of ``transform``
+        for each image with ``per_image=True``. A
         :class:`~sklearn.exceptions.ConvergenceWarning` is raised when it is
         reached before ``tol``.
     tol : float > 0, default=1e-3
@@ -450,16 +650,31 @@ class MatrixCompletionImputer(BaseImputer):
     add_indicator : bool, default=False
         Append a :class:`~sklearn.impute.MissingIndicator`.
     random_state : int, RandomState instance or None, default=None
-        Seeds the random start of the truncated SVD (large matrices only).
+        Seeds the entries held out by ``lam="auto"`` (and the images it uses
+        with ``per_image=True``) and the random start of the truncated SVD
+        (large matrices only).
     verbose : int, default=0
-        1 prints the FISTA progress every 10 iterations, 2 every iteration.
+        1 prints the FISTA progress every 10 iterations and the held-out
+        error of each ``lam`` of the path, 2 every iteration.
 
     Attributes
     ----------
     lam_ : float or None
-        The ``lam`` used by ``fit`` (the resolved value when ``lam="auto"``);
-        None with ``per_image=True`` and ``lam="auto"``, where each image gets
-        its own.
+        The ``lam`` used (the chosen value when ``lam="auto"``), in the
+        solver's units; None with ``per_image=True`` and ``lam="auto"``,
+        where each image gets ``lam_fraction_`` of its own largest singular
+        value.
+    lam_fraction_ : float or None
+        With ``per_image=True`` and ``lam="auto"``: the chosen fraction of
+        each image's largest singular value; None otherwise.
+    lam_path_ : ndarray of shape (n_lams,) or None
+        The values tried by ``lam="auto"``, in decreasing order (fractions of
+        the largest singular values with ``per_image=True``); None for a
+        given ``lam``.
+    holdout_errors_ : ndarray of shape (n_lams,) or None
+        The mean absolute error on the held-out entries at each value of
+        ``lam_path_``, in the solver's units (standardised data for the
+        whole matrix); None for a given ``lam``.
     components_ : ndarray of shape (``rank_``, n_features)
         Right singular vectors of the completed (standardised) training
         matrix; not set with ``per_image=True``.
@@ -468,8 +683,9 @@ class MatrixCompletionImputer(BaseImputer):
     rank_ : int
         Rank of the completed training matrix (0 with ``per_image=True``).
     n_iter_ : int
-        Number of FISTA iterations run by ``fit`` (0 with ``per_image=True``,
-        where ``fit`` solves nothing).
+        Number of FISTA iterations run by ``fit``, the ``lam="auto"`` path
+        included (with ``per_image=True``: those of the path, 0 for a given
+        ``lam``).
     scaler_ : FeatureScaler
         The per-feature standardisation (identity with ``per_image=True``).
     image_shape_ : None or tuple of int
@@ -496,9 +712,17 @@ class MatrixCompletionImputer(BaseImputer):
     small ``lam`` from stalling and early iterates cheap (low rank). On
     matrices whose smaller side exceeds 100 only the singular values above
     ``lam`` are computed, by subspace iteration started from the previous
-    iterate's right singular vectors, with a rank that grows when needed; on
-    MNIST (5,000 x 784, 30% missing) ``fit`` takes a few seconds on one CPU
-    core.
+    iterate's right singular vectors, with a rank that grows when needed (a
+    full SVD once that would cost more).
+
+    ``lam="auto"`` reuses the continuation: its path is the sequence of
+    stages, scored on held-out entries, and the final solve starts from the
+    path's solution at the chosen value, so choosing ``lam`` costs little
+    more than one solve at a ``lam`` just below it. On MNIST the chosen
+    ranks are high (300-500), which sets the cost: ``fit`` takes 3.5-4.5 s
+    of one CPU core on 800 images (784 pixels, 20-50% missing) and 12 s on
+    4,000 (30% missing); the fixed rule used before took 0.4-0.8 s and 3 s,
+    with a 10-21% larger imputation error (MAE on new images).
 
     For a new row ``x`` with observed part ``x_o``, ``transform`` finds the
     hole values ``z_h`` that satisfy ``z = (x_o + z_h) V diag(s / (s + lam))
@@ -535,13 +759,15 @@ class MatrixCompletionImputer(BaseImputer):
     >>> X_missing = X.copy()
     >>> hidden = rng.rand(*X.shape) < 0.3
     >>> X_missing[hidden] = np.nan
-    >>> imp = MatrixCompletionImputer(lam=0.1, random_state=0)  # noise-free: small lam
+    >>> imp = MatrixCompletionImputer(random_state=0)  # lam="auto"
     >>> X_filled = imp.fit_transform(X_missing)
     >>> X_filled.shape
     (100, 30)
     >>> err = np.linalg.norm((X_filled - X)[hidden]) / np.linalg.norm(X[hidden])
     >>> print(f"relative error on the hidden entries: {err:.2f}")
     relative error on the hidden entries: 0.01
+    >>> bool(imp.lam_ < 0.01)  # noise-free: the held-out error fell down the path
+    True
     """
 
     _parameter_constraints = {
@@ -604,6 +830,12 @@ class MatrixCompletionImputer(BaseImputer):
 
     # ------------------------------------------------------------------- fit
     def _fit(self, X, observed):
+        rng = check_random_state(self.random_state)
+        self.lam_path_ = self.holdout_errors_ = None
+        self.lam_ = None if self.lam == "auto" else float(self.lam)
+        self.lam_fraction_ = None
+        self.rank_ = 0
+        self.n_iter_ = 0
         if self.per_image:
             if self.image_shape_ is None:
                 raise ValueError(
@@ -611,28 +843,30 @@ class MatrixCompletionImputer(BaseImputer):
                     "needs the image shape: pass shape=(H, W) or (C, H, W), or use "
                     "per_image=False for tabular data."
                 )
-            self.lam_ = None if self.lam == "auto" else float(self.lam)
-            self.rank_ = 0
-            self.n_iter_ = 0
+            if self.lam == "auto":
+                with _single_threaded_blas(True):
+                    fraction, path, errors, n_iter, converged = _choose_lam_fraction(
+                        X, observed, self.image_shape_,
+                        max_rank=self.max_rank, max_iter=self.max_iter, tol=self.tol, rng=rng,
+                    )
+                if not converged:
+                    self._warn_not_converged(" while choosing lam")
+                self.lam_fraction_ = float(fraction)
+                self.lam_path_, self.holdout_errors_ = path, errors
+                self.n_iter_ = int(n_iter)
             return self
 
-        rng = check_random_state(self.random_state)
-        if self.lam == "auto":
-            n, d = X.shape
-            self.lam_ = AUTO_NOISE_LEVEL * np.sqrt(observed.mean()) * (np.sqrt(n) + np.sqrt(d))
-        else:
-            self.lam_ = float(self.lam)
+        kw = dict(max_rank=self.max_rank, max_iter=self.max_iter, tol=self.tol, rng=rng,
+                  verbose=self.verbose)
         with _single_threaded_blas(min(X.shape) <= _FULL_SVD_MAX):
-            _, s, Vt, n_iter, converged = _fista_matrix(
-                X,
-                observed,
-                self.lam_,
-                max_rank=self.max_rank,
-                max_iter=self.max_iter,
-                tol=self.tol,
-                rng=rng,
-                verbose=self.verbose,
-            )
+            if self.lam == "auto":
+                _, s, Vt, n_iter, converged, lam, path, errors = _fista_matrix_auto(
+                    X, observed, **kw
+                )
+                self.lam_ = float(lam)
+                self.lam_path_, self.holdout_errors_ = path, errors
+            else:
+                _, s, Vt, n_iter, converged = _fista_matrix(X, observed, self.lam_, **kw)
         if not converged:
             self._warn_not_converged()
         self.components_ = Vt
@@ -652,17 +886,22 @@ class MatrixCompletionImputer(BaseImputer):
             return self._impute_images(X, observed)
         s = self.singular_values_
         with _single_threaded_blas(X.shape[1] <= _FULL_SVD_MAX):
-            return _fold_in(X, observed, self.components_.T, s / (s + self.lam_), self.tol)
+            Z = _fold_in(X, observed, self.components_.T, s / (s + self.lam_), self.tol)
+        return Z
 
     def _impute_images(self, X, observed):
         n = X.shape[0]
         c, h, w = self.image_shape_
-        lam = None if self.lam_ is None else np.full(n * c, self.lam_)
+        if self.lam_fraction_ is not None:
+            lam, relative = self.lam_fraction_, True
+        else:
+            lam, relative = np.full(n * c, self.lam_), False
         with _single_threaded_blas(True):
             Z, _, converged = _fista_stack(
                 X.reshape(n * c, h, w),
                 observed.reshape(n * c, h, w),
                 lam,
+                relative=relative,
                 max_rank=self.max_rank,
                 max_iter=self.max_iter,
                 tol=self.tol,
@@ -670,3 +909,4 @@ class MatrixCompletionImputer(BaseImputer):
         if not converged:
             self._warn_not_converged(" on some images")
         return Z.reshape(n, -1)
+
