@@ -211,14 +211,16 @@ def test_per_image_completes_each_image_on_its_own(lam):
     X2 = X_missing.reshape(4, -1)
     X2[0] = np.where(np.isnan(X2).all(axis=0), X.reshape(4, -1)[0], X2[0])
     X_missing = X2.reshape(8, -1)
-    imp = MatrixCompletionImputer(per_image=True, shape=(12, 10), lam=lam).fit(X_missing)
+    imp = MatrixCompletionImputer(per_image=True, shape=(12, 10), lam=lam, clip=False)
+    imp.fit(X_missing)
     together = imp.transform(X_missing)
     alone = np.vstack([imp.transform(X_missing[i : i + 1]) for i in range(8)])
     np.testing.assert_allclose(together, alone, rtol=1e-10, atol=1e-12)
     # channels are separate matrices: stacking two images as channels changes
     # nothing (at a fixed lam: "auto" is fitted on the channels of the data)
     if lam != "auto":
-        imp2 = MatrixCompletionImputer(per_image=True, shape=(2, 12, 10), lam=lam).fit(X2)
+        imp2 = MatrixCompletionImputer(per_image=True, shape=(2, 12, 10), lam=lam, clip=False)
+        imp2.fit(X2)
         np.testing.assert_allclose(imp2.transform(X2).reshape(8, -1), together)
 
 
@@ -259,8 +261,59 @@ def test_per_image_auto_one_fraction_by_pooled_held_out_error():
         np.where(obs, X[30:], 0.0).reshape(10, 20, 30), obs.reshape(10, 20, 30),
         imp.lam_fraction_, relative=True, max_rank=None, max_iter=500, tol=1e-3,
     )[0].reshape(10, -1)
-    np.testing.assert_allclose(out[hidden[30:]], Z[hidden[30:]])
+    seen = np.where(obs, X[30:], np.nan)  # clipped to the training range and the image's own
+    low = np.minimum(imp.clip_range_[0], np.nanmin(seen, axis=1, keepdims=True))
+    high = np.maximum(imp.clip_range_[1], np.nanmax(seen, axis=1, keepdims=True))
+    np.testing.assert_allclose(out[hidden[30:]], np.clip(Z, low, high)[hidden[30:]])
     assert _rel_err(out, X[30:], hidden[30:]) < 0.05
+
+
+# ------------------------------------------------------------ clipping
+@pytest.mark.parametrize("per_image", [False, True])
+def test_image_imputations_stay_in_the_observed_training_range(per_image, digits, digits_missing):
+    # [0, 1] pixels: low-rank completions undershoot 0 near strokes (-0.1 to
+    # -0.5 on digits and MNIST before clipping)
+    X, hidden = digits_missing
+    train, test = X[:1200], X[1200:]
+    imp = MatrixCompletionImputer(shape=(8, 8), per_image=per_image, random_state=0).fit(train)
+    assert imp.clip_range_ == (np.nanmin(train), np.nanmax(train)) == (0.0, 1.0)
+    for data, part in ((train, slice(0, 1200)), (test, slice(1200, None))):
+        for dtype in (np.float64, np.float32):
+            out = imp.transform(data.astype(dtype))
+            assert out.min() >= 0.0 and out.max() <= 1.0  # exactly, scaled or not
+        unclipped = clone(imp).set_params(clip=False).fit(train).transform(data)
+        assert unclipped.min() < -0.05  # what the clipping fixes
+        assert _hidden_mae(out, digits[part], hidden[part]) < _hidden_mae(
+            unclipped, digits[part], hidden[part])
+    if per_image:  # each image on its own scale: 0-255 pixels are not squeezed into [0, 1]
+        out = imp.transform(255 * test)
+        holes = np.isnan(test)
+        assert out[holes].max() > 100 and out.min() >= 0 and out.max() <= 255
+
+
+def test_clipping_is_per_channel_keeps_observed_entries_and_is_off_for_tables():
+    X, X_missing, hidden = _low_rank_images(n=20, h=10, w=12)
+    two = np.hstack([X_missing, 10.0 * X_missing - 5.0])  # a second channel, another range
+    imp = MatrixCompletionImputer(shape=(2, 10, 12), random_state=0).fit(two)
+    low, high = imp.clip_range_
+    np.testing.assert_array_equal(low, [np.nanmin(X_missing), 10.0 * np.nanmin(X_missing) - 5.0])
+    np.testing.assert_array_equal(high, [np.nanmax(X_missing), 10.0 * np.nanmax(X_missing) - 5.0])
+    new = two.copy()
+    above = high[0] + 0.5 * (high[0] - low[0])
+    new[:, 0] = above  # an observed value outside the training range
+    out = imp.transform(new).reshape(20, 2, -1)
+    assert np.all(out[:, 0, 0] == above)  # observed: unchanged
+    holes = np.isnan(new).reshape(20, 2, -1)
+    for c in range(2):
+        assert low[c] <= out[:, c][holes[:, c]].min() and out[:, c][holes[:, c]].max() <= high[c]
+    # tables: "auto" leaves them alone, clip=True bounds each feature
+    X, X_missing, hidden = _low_rank(200, 20, 3, hide=0.4)
+    assert MatrixCompletionImputer().fit(X_missing).clip_range_ is None
+    free = MatrixCompletionImputer(random_state=0).fit_transform(X_missing)
+    low, high = np.nanmin(X_missing, axis=0), np.nanmax(X_missing, axis=0)
+    assert ((free < low) | (free > high)).any()
+    out = MatrixCompletionImputer(clip=True, random_state=0).fit_transform(X_missing)
+    assert ((out >= low) & (out <= high)).all()
 
 
 # ------------------------------------------------------------ contract

@@ -384,10 +384,13 @@ def _holdout(observed, share, rng):
     return hold
 
 
-def _holdout_error(X, hold):
-    """The function ``Z -> mean |Z - X|`` on the held-out entries."""
+def _holdout_error(X, hold, bounds):
+    """The function ``Z -> mean |Z - X|`` on the held-out entries (``Z`` clipped to ``bounds``)."""
     target = X[hold]
-    return lambda Z: float(np.mean(np.abs(Z[hold] - target)))
+    if bounds is None:
+        return lambda Z: float(np.mean(np.abs(Z[hold] - target)))
+    low, high = (np.broadcast_to(b, X.shape)[hold] for b in bounds)
+    return lambda Z: float(np.mean(np.abs(np.clip(Z[hold], low, high) - target)))
 
 
 class _HeldOutPath:
@@ -420,10 +423,12 @@ class _HeldOutPath:
         return self._kept[0]
 
 
-def _fista_matrix_auto(X, observed, *, max_rank, max_iter, tol, rng, verbose=0):
+def _fista_matrix_auto(X, observed, *, bounds, max_rank, max_iter, tol, rng, verbose=0):
     """Choose lam by held-out error along the path, then solve at it on all entries.
 
-    Returns ``Z, s, Vt, n_iter, converged`` as :func:`_fista_matrix`
+    ``bounds`` (None or a pair of arrays that broadcast to a row) clip the
+    imputations scored on the held-out entries, as ``transform`` clips
+    them. Returns ``Z, s, Vt, n_iter, converged`` as :func:`_fista_matrix`
     (``n_iter`` counts the path and the final solve), then the chosen
     ``lam`` and the path's values and held-out errors.
     """
@@ -438,7 +443,7 @@ def _fista_matrix_auto(X, observed, *, max_rank, max_iter, tol, rng, verbose=0):
         out = _fista_matrix(X, observed, lam, max_rank=max_rank, max_iter=max_iter,
                             tol=tol, rng=rng, verbose=verbose)
         return (*out, lam, np.empty(0), np.empty(0))
-    error = _holdout_error(X, hold)
+    error = _holdout_error(X, hold, bounds)
     svd = _TruncatedSVD(X.shape, max_rank, rng)
     kw = dict(max_rank=max_rank, tol=tol, verbose=verbose)
     path = _HeldOutPath()
@@ -465,7 +470,7 @@ def _fista_matrix_auto(X, observed, *, max_rank, max_iter, tol, rng, verbose=0):
     return Z, s, Vt, n_iter + it, converged, lam, np.array(path.lams), np.array(path.errors)
 
 
-def _choose_lam_fraction(X, observed, shape, *, max_rank, max_iter, tol, rng):
+def _choose_lam_fraction(X, observed, shape, *, bounds, max_rank, max_iter, tol, rng):
     """Per image: the fraction of each image's largest singular value that imputes best.
 
     Best: the smallest held-out error pooled over the images.
@@ -490,7 +495,7 @@ def _choose_lam_fraction(X, observed, shape, *, max_rank, max_iter, tol, rng):
         return A.reshape((-1,) + tuple(shape[1:]))
 
     top = np.linalg.svd(stack(X_fit), compute_uv=False)[:, 0]
-    error = _holdout_error(X, hold)
+    error = _holdout_error(X, hold, bounds)
     path = _HeldOutPath(stop=AUTO_STOP_IMAGE, tolerance=0.0)
     Z, n_iter, fraction = np.zeros_like(stack(X)), 0, 1.0
     while True:
@@ -591,6 +596,9 @@ class MatrixCompletionImputer(BaseImputer):
       (with ``lam="auto"``), and ``transform`` solves one problem per image
       (all images of a batch at once, with batched SVDs).
 
+    With ``shape`` given, imputed pixels are clipped to the range of the
+    observed training pixels, per channel (``clip``).
+
     Parameters
     ----------
     lam : float > 0 or "auto", default="auto"
@@ -605,7 +613,8 @@ class MatrixCompletionImputer(BaseImputer):
         FISTA runs on the rest for ``lam`` = 1/2, 1/4, 1/8, ... of the
         largest singular value of the zero-filled data, each value
         warm-started from the last, and each solution is scored by its mean
-        absolute error on the hidden entries. The path stops at the first value that improves the best
+        absolute error on the hidden entries (clipped as ``transform``
+        clips). The path stops at the first value that improves the best
         error by less than 2% (``AUTO_STOP``), or at 1e-4 of the largest
         singular value; the largest ``lam`` within 1% of the best error
         (``AUTO_TOLERANCE``) is kept, and the problem is solved at it on all
@@ -639,6 +648,15 @@ class MatrixCompletionImputer(BaseImputer):
         Also the relative residual at which the imputation of new rows
         stops. Imputation errors on digits and MNIST are the same to 3-4
         digits with ``tol=1e-5``.
+    clip : "auto" or bool, default="auto"
+        Clip the imputed values to the range of the observed training
+        values: per channel for images, per feature for tables. ``"auto"``:
+        for images (``shape`` given), not for tables. Low-rank completions
+        overshoot near sharp edges (pixels of [0, 1] images down to -0.5
+        without it), and clipping them lowers the imputation error. With
+        ``per_image=True`` the range of each image also stretches to its own
+        observed values (each image is completed on its own scale). Observed
+        entries are never changed, even outside the range.
     missing_values : float, int or np.nan, default=np.nan
         The placeholder of missing entries.
     shape : None or tuple of int, default=None
@@ -675,6 +693,11 @@ class MatrixCompletionImputer(BaseImputer):
         The mean absolute error on the held-out entries at each value of
         ``lam_path_``, in the solver's units (standardised data for the
         whole matrix); None for a given ``lam``.
+    clip_range_ : tuple of two ndarrays, or None
+        The smallest and largest observed training value of each channel
+        (images) or feature (tables) that imputations are clipped to (per
+        image, widened to the image's own observed values); None without
+        clipping.
     components_ : ndarray of shape (``rank_``, n_features)
         Right singular vectors of the completed (standardised) training
         matrix; not set with ``per_image=True``.
@@ -722,7 +745,8 @@ class MatrixCompletionImputer(BaseImputer):
     ranks are high (300-500), which sets the cost: ``fit`` takes 3.5-4.5 s
     of one CPU core on 800 images (784 pixels, 20-50% missing) and 12 s on
     4,000 (30% missing); the fixed rule used before took 0.4-0.8 s and 3 s,
-    with a 10-21% larger imputation error (MAE on new images).
+    with a 25-45% larger imputation error (MAE on new images; about four
+    fifths of the gain comes from ``lam``, the rest from clipping).
 
     For a new row ``x`` with observed part ``x_o``, ``transform`` finds the
     hole values ``z_h`` that satisfy ``z = (x_o + z_h) V diag(s / (s + lam))
@@ -777,6 +801,7 @@ class MatrixCompletionImputer(BaseImputer):
         "max_rank": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
         "tol": [Interval(numbers.Real, 0, None, closed="neither")],
+        "clip": [StrOptions({"auto"}), "boolean"],
     }
 
     def __init__(
@@ -787,6 +812,7 @@ class MatrixCompletionImputer(BaseImputer):
         max_rank=None,
         max_iter=500,
         tol=1e-3,
+        clip="auto",
         missing_values=np.nan,
         shape=None,
         keep_empty_features=False,
@@ -807,6 +833,7 @@ class MatrixCompletionImputer(BaseImputer):
         self.max_rank = max_rank
         self.max_iter = max_iter
         self.tol = tol
+        self.clip = clip
 
     @property
     def _has_empty_features(self):
@@ -828,9 +855,44 @@ class MatrixCompletionImputer(BaseImputer):
             ConvergenceWarning,
         )
 
+    # -------------------------------------------------------------- clipping
+    def _check_fit_input(self, X):
+        # the observed range is taken here, on the raw values: the scaled
+        # ones that _fit sees map back to them only up to rounding
+        X, observed = super()._check_fit_input(X)
+        clip = self.image_shape_ is not None if self.clip == "auto" else self.clip
+        self.clip_range_ = _observed_range(X, observed, self.image_shape_) if clip else None
+        return X, observed
+
+    def _scaled_bounds(self):
+        """``clip_range_`` per feature in the scaled space of ``_fit``/``_impute``, or None.
+
+        Rounded inwards, so that the base class's inverse scaling of a
+        clipped value never leaves ``clip_range_``.
+        """
+        if self.clip_range_ is None:
+            return None
+        low, high = self.clip_range_
+        if self.image_shape_ is not None:  # per channel -> per pixel
+            hw = self.n_features_in_ // self.image_shape_[0]
+            low, high = np.repeat(low, hw), np.repeat(high, hw)
+        scaler = self.scaler_
+        bounds = []
+        for limit, inside, direction in ((low, np.greater_equal, np.inf),
+                                         (high, np.less_equal, -np.inf)):
+            b = scaler.transform(limit)
+            for _ in range(8):  # one or two ulps at most
+                out = ~inside(scaler.inverse_transform(b), limit)
+                if not out.any():
+                    break
+                b = np.where(out, np.nextafter(b, direction), b)
+            bounds.append(b)
+        return tuple(bounds)
+
     # ------------------------------------------------------------------- fit
     def _fit(self, X, observed):
         rng = check_random_state(self.random_state)
+        self._bounds = self._scaled_bounds()
         self.lam_path_ = self.holdout_errors_ = None
         self.lam_ = None if self.lam == "auto" else float(self.lam)
         self.lam_fraction_ = None
@@ -846,7 +908,7 @@ class MatrixCompletionImputer(BaseImputer):
             if self.lam == "auto":
                 with _single_threaded_blas(True):
                     fraction, path, errors, n_iter, converged = _choose_lam_fraction(
-                        X, observed, self.image_shape_,
+                        X, observed, self.image_shape_, bounds=self._bounds,
                         max_rank=self.max_rank, max_iter=self.max_iter, tol=self.tol, rng=rng,
                     )
                 if not converged:
@@ -861,7 +923,7 @@ class MatrixCompletionImputer(BaseImputer):
         with _single_threaded_blas(min(X.shape) <= _FULL_SVD_MAX):
             if self.lam == "auto":
                 _, s, Vt, n_iter, converged, lam, path, errors = _fista_matrix_auto(
-                    X, observed, **kw
+                    X, observed, bounds=self._bounds, **kw
                 )
                 self.lam_ = float(lam)
                 self.lam_path_, self.holdout_errors_ = path, errors
@@ -887,7 +949,7 @@ class MatrixCompletionImputer(BaseImputer):
         s = self.singular_values_
         with _single_threaded_blas(X.shape[1] <= _FULL_SVD_MAX):
             Z = _fold_in(X, observed, self.components_.T, s / (s + self.lam_), self.tol)
-        return Z
+        return Z if self._bounds is None else np.clip(Z, *self._bounds)
 
     def _impute_images(self, X, observed):
         n = X.shape[0]
@@ -908,5 +970,30 @@ class MatrixCompletionImputer(BaseImputer):
             )
         if not converged:
             self._warn_not_converged(" on some images")
+        Z = Z.reshape(n, c, h * w)
+        if self.clip_range_ is not None:  # raw values: no scaling per image
+            # each image is completed on its own scale: the range stretches to
+            # the image's own observed values
+            obs = observed.reshape(n, c, h * w)
+            X = X.reshape(n, c, h * w)
+            low = np.minimum(self.clip_range_[0], np.where(obs, X, np.inf).min(axis=2))
+            high = np.maximum(self.clip_range_[1], np.where(obs, X, -np.inf).max(axis=2))
+            Z = np.clip(Z, low[:, :, None], high[:, :, None])
         return Z.reshape(n, -1)
 
+
+def _observed_range(X, observed, image_shape):
+    """The smallest and largest observed value of each channel (images) or feature.
+
+    Channels or features without observed values get ``(-inf, inf)``.
+    """
+    Xo = np.where(observed, X, np.nan)
+    if image_shape is not None:  # pool the pixels of each channel
+        c = image_shape[0]
+        Xo = Xo.reshape(X.shape[0], c, -1).transpose(1, 0, 2).reshape(c, -1).T
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
+        low, high = np.nanmin(Xo, axis=0), np.nanmax(Xo, axis=0)
+    low = np.where(np.isnan(low), -np.inf, low).astype(np.float64)
+    high = np.where(np.isnan(high), np.inf, high).astype(np.float64)
+    return low, high
