@@ -292,8 +292,14 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ input
-    def _validate_X(self, X, *, reset):
-        """Validated float array with NaN in the holes, and the observed mask."""
+    def _validate_X(self, X, *, reset, mask=True):
+        """Validated float array with NaN in the holes, and the observed mask.
+
+        With ``mask=False`` (``transform``, which works batch by batch) no
+        array of the data's size is made: X is returned as validated, with
+        ``missing_values`` still in it, and the mask is None; each batch then
+        goes through :meth:`_batch_mask`.
+        """
         X = self._encode_columns(X, reset=reset)
         allow_nan = is_scalar_nan(self.missing_values)
         try:
@@ -313,9 +319,16 @@ class BaseImputer(TransformerMixin, BaseEstimator):
                     "with sklearn.preprocessing.OrdinalEncoder) or drop them."
                 ) from exc
             raise
-        if not allow_nan:
+        if not mask:
+            return X, None
+        return self._batch_mask(X)
+
+    def _batch_mask(self, X):
+        """``missing_values`` replaced by NaN (a copy only when needed), and the observed mask."""
+        if not is_scalar_nan(self.missing_values):
             X = np.where(X == self.missing_values, np.nan, X)
-        observed = ~np.isnan(X)
+        observed = np.isnan(X)
+        np.logical_not(observed, out=observed)
         return X, observed
 
     def _encode_columns(self, X, *, reset):
@@ -380,33 +393,93 @@ class BaseImputer(TransformerMixin, BaseEstimator):
     def _transform_batch_size(self):
         return 1024
 
-    def _impute_array(self, X, observed, impute=None):
-        """Impute a validated array batch by batch; observed entries kept."""
+    def _impute_array(self, X, observed=None, impute=None, *, keep=None, indicator=False,
+                      out=None):
+        """Impute a validated array batch by batch into one preallocated output.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_samples, n_features)
+            Validated data. With ``observed=None`` it may still hold
+            ``missing_values``: each batch gets its own mask, so that no array
+            of the data's size other than the output is made.
+        observed : ndarray of bool or None
+            The observed mask of X, when the caller has it.
+        impute : callable or None
+            ``impute(Xs, obs)`` on one scaled batch; defaults to ``_impute``.
+        keep : ndarray of bool of shape (n_features,) or None
+            The features written to the output (None: all).
+        indicator : bool
+            Append the missing indicator of ``indicator_.features_``.
+        out : ndarray or None
+            Where to write (the right shape and the input's dtype); allocated
+            when None.
+
+        Observed entries are returned bit for bit. Imputations that are not
+        finite (an overflowing model) are made finite with a warning: NaN takes
+        the feature's observed mean in fit, +-inf the largest float of the
+        output's dtype (as do values beyond it).
+        """
         impute = self._impute if impute is None else impute
-        out = np.empty_like(X)
+        n, d = X.shape
+        cols = None if keep is None or keep.all() else np.flatnonzero(keep)
+        n_feat = d if cols is None else len(cols)
+        ind = self.indicator_.features_ if indicator else None
+        if out is None:
+            n_out = n_feat + (0 if ind is None else len(ind))
+            out = np.empty((n, n_out), dtype=X.dtype)
+        n_bad = 0
         bs = max(int(self._transform_batch_size()), 1)
-        for start in range(0, X.shape[0], bs):
+        for start in range(0, n, bs):
             sl = slice(start, start + bs)
-            obs = observed[sl]
-            Xs = np.where(obs, self.scaler_.transform(X[sl]), 0.0)
-            imputed = self.scaler_.inverse_transform(np.asarray(impute(Xs, obs)))
-            out[sl] = np.where(obs, X[sl], imputed)
+            if observed is None:
+                Xb, obs = self._batch_mask(X[sl])
+            else:
+                Xb, obs = X[sl], observed[sl]
+            full, bad = self._impute_rows(Xb, obs, impute)
+            n_bad += bad
+            out[sl, :n_feat] = full if cols is None else full[:, cols]
+            if ind is not None:
+                out[sl, n_feat:] = ~obs[:, ind]
+        if n_bad:
+            warnings.warn(
+                f"{type(self).__name__} produced {n_bad} non-finite imputation(s) (NaN "
+                "or infinity, an overflow of the model). They were made finite: NaN "
+                "takes the feature's observed mean in fit, infinity the largest float.",
+                RuntimeWarning,
+            )
+        return out
+
+    def _impute_rows(self, Xb, obs, impute):
+        """One completed batch (float64, every feature) and its count of non-finite imputations."""
+        Xs = np.where(obs, self.scaler_.transform(Xb), 0.0)
+        imputed = self.scaler_.inverse_transform(np.asarray(impute(Xs, obs), dtype=np.float64))
+        finite = np.isfinite(imputed)
+        n_bad = 0
+        if not finite.all():
+            n_bad = int((~finite & ~obs).sum())
+            fill = np.nan_to_num(self.scaler_.mean_, nan=0.0)
+            imputed = np.where(np.isnan(imputed), fill, imputed)
+        if n_bad or Xb.dtype != np.float64:  # infinity, or beyond the output's dtype
+            big = np.finfo(Xb.dtype).max
+            np.clip(imputed, -big, big, out=imputed)
+        full = np.where(obs, Xb, imputed)
         if self._empty_features.any():
             empty = self._empty_features
-            out[:, empty] = np.where(observed[:, empty], X[:, empty], 0.0)
-        return out
+            full[:, empty] = np.where(obs[:, empty], Xb[:, empty], 0.0)
+        return full, n_bad
 
     def _transform_full(self, X):
         """Imputed array in the input's feature space (nothing dropped or added)."""
         check_is_fitted(self)
-        X, observed = self._validate_X(X, reset=False)
-        return self._impute_array(X, observed)
+        X, _ = self._validate_X(X, reset=False, mask=False)
+        return self._impute_array(X)
 
     def transform(self, X):
         """Fill every missing entry of X; observed entries are returned unchanged.
 
-        Works batch by batch, so memory does not grow with the number of rows
-        beyond the output itself. Never trains.
+        Works batch by batch into one preallocated output, so that its memory
+        is the output's plus a constant (the batches). Never trains.
 
         Parameters
         ----------
@@ -420,13 +493,9 @@ class BaseImputer(TransformerMixin, BaseEstimator):
             the missing indicator appended when ``add_indicator=True``.
         """
         check_is_fitted(self)
-        X, observed = self._validate_X(X, reset=False)
-        out = self._impute_array(X, observed)
-        if not self.keep_empty_features:
-            out = out[:, ~self._empty_features]
-        if self.add_indicator:
-            out = np.hstack([out, self.indicator_.transform(X).astype(out.dtype)])
-        return out
+        X, _ = self._validate_X(X, reset=False, mask=False)
+        keep = None if self.keep_empty_features else ~self._empty_features
+        return self._impute_array(X, keep=keep, indicator=self.add_indicator)
 
     def get_feature_names_out(self, input_features=None):
         """Output feature names, for ``set_output(transform="pandas")``.
@@ -688,7 +757,7 @@ class DeepImputer(BaseImputer):
         from .training import seeded
 
         check_is_fitted(self)
-        X, observed = self._validate_X(X, reset=False)
+        X, _ = self._validate_X(X, reset=False, mask=False)
         seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
         draws = np.empty((int(n_draws),) + X.shape, dtype=X.dtype)
 
@@ -697,5 +766,5 @@ class DeepImputer(BaseImputer):
 
         with self._threads(), seeded(seed, self.device_):
             for k in range(int(n_draws)):
-                draws[k] = self._impute_array(X, observed, sample)
+                self._impute_array(X, impute=sample, out=draws[k])
         return draws

@@ -34,6 +34,64 @@ def _with_holes(X, rate=0.2, seed=12345):
 
 
 # --------------------------------------------------------------------------
+# transform's memory is the output's plus a constant
+# --------------------------------------------------------------------------
+def _peak_of_transform(imp, X):
+    """Peak of the memory traced by tracemalloc during ``transform`` (numpy's included)."""
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        out = imp.transform(X)
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    return peak, out.nbytes
+
+
+MEMORY_CASES = {
+    "float64": dict(dtype=np.float64),
+    "float32": dict(dtype=np.float32),
+    "empty-feature-dropped": dict(dtype=np.float64, empty=True),
+    "indicator": dict(dtype=np.float64, params={"add_indicator": True}),
+    "placeholder": dict(dtype=np.float64, placeholder=-1.0),
+}
+
+
+@pytest.fixture(scope="module")
+def big_table():
+    return _with_holes(np.random.RandomState(1).rand(40000, 32))
+
+
+@pytest.mark.parametrize("case", MEMORY_CASES, ids=list(MEMORY_CASES))
+@pytest.mark.parametrize("make", [
+    lambda: MatrixCompletionImputer(),  # numpy throughout: every allocation is traced
+    lambda: MaskedMLPImputer(epochs=1, hidden=8, batch_size=256, random_state=0),
+], ids=["matrix_completion", "deep"])
+def test_transform_memory_grows_like_the_output(big_table, make, case):
+    opts = MEMORY_CASES[case]
+    X = big_table.astype(opts["dtype"])
+    if opts.get("empty"):
+        X[:, 3] = np.nan
+    params = dict(opts.get("params", {}))
+    if "placeholder" in opts:
+        X = np.where(np.isnan(X), opts["placeholder"], X)
+        params["missing_values"] = opts["placeholder"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the dropped empty feature
+        imp = make().set_params(**params).fit(X[:500])
+        imp.transform(X[:10])  # first-call costs (imports, caches) out of the measure
+        small_peak, small_out = _peak_of_transform(imp, X[:20000])
+        peak, out = _peak_of_transform(imp, X)
+    # growth with the number of rows: about the output's growth (2x before:
+    # the kept columns and the indicator were copied into a new array, the
+    # placeholder version of X and the full mask came on top)
+    assert (peak - small_peak) <= 1.2 * (out - small_out)
+    # and in absolute terms: the output plus a constant (MatrixCompletion's
+    # solver holds about a dozen arrays of one 1024-row batch)
+    assert peak <= 1.2 * out + 4e6
+
+
+# --------------------------------------------------------------------------
 # huge magnitudes
 # --------------------------------------------------------------------------
 @pytest.mark.parametrize("cls", [VAEWLImputer, VAEImputer, VSAEImputer])
@@ -83,3 +141,32 @@ def test_scaler_scale_invariant_for_tiny_magnitudes():
     a = FeatureScaler().fit(X, observed)
     b = FeatureScaler().fit(X * 1e-20, observed)
     np.testing.assert_allclose(b.scale_, a.scale_ * 1e-20, rtol=1e-12)
+
+
+class _Broken(BaseImputer):
+    """Returns NaN and inf for every hole: the base must not let them through."""
+
+    def _fit(self, X, observed):
+        return self
+
+    def _impute(self, X, observed):
+        out = np.full(X.shape, np.nan)
+        out[:, ::2] = np.inf
+        return out
+
+
+def test_non_finite_imputations_are_made_finite_with_a_warning():
+    X = _with_holes(np.random.RandomState(0).rand(30, 4) + 5)
+    imp = _Broken().fit(X)
+    with pytest.warns(RuntimeWarning, match="non-finite imputation"):
+        out = imp.transform(X)
+    assert np.isfinite(out).all()
+    obs = ~np.isnan(X)
+    np.testing.assert_array_equal(out[obs], X[obs])
+    holes = np.isnan(X)
+    # NaN takes the feature's observed mean; inf saturates
+    np.testing.assert_allclose(out[:, 1][holes[:, 1]], np.nanmean(X[:, 1]))
+    assert np.all(out[:, 0][holes[:, 0]] == np.finfo(np.float64).max)
+    with pytest.warns(RuntimeWarning, match="non-finite"):
+        out32 = imp.transform(X.astype(np.float32))
+    assert out32.dtype == np.float32 and np.isfinite(out32).all()
