@@ -245,9 +245,12 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         ``None``: rows are feature vectors. ``(H, W)`` or ``(C, H, W)``: each
         row is one image, flattened in C order (channels first).
     keep_empty_features : bool, default=False
-        Features that have no observed value during ``fit`` are dropped from
-        the output (with a warning) unless this is True; kept ones are imputed
-        with 0, as in scikit-learn's imputers.
+        Tables: features that have no observed value during ``fit`` are
+        dropped from the output (with a warning) unless this is True; kept
+        ones are imputed with 0, as in scikit-learn's imputers. Images (a
+        ``shape``): a pixel never observed in ``fit`` is always kept, so that
+        every output row is still an image, and filled from its neighbours
+        (see :meth:`transform`); this parameter does not change that.
     add_indicator : bool, default=False
         Append a :class:`~sklearn.impute.MissingIndicator` of the features that
         had missing values in ``fit``.
@@ -269,9 +272,10 @@ class BaseImputer(TransformerMixin, BaseEstimator):
     #: Scaling applied before ``_fit``/``_impute``: "standard", "minmax" or None.
     _scaling = "standard"
 
-    #: Whether features with no observed value in ``fit`` are "empty" (dropped,
-    #: or filled with 0 by ``keep_empty_features``). An imputer that completes
-    #: each row from that row alone (per-image matrix completion) sets False.
+    #: Whether features with no observed value in ``fit`` are "empty" (tables:
+    #: dropped, or filled with 0 by ``keep_empty_features``; images: kept and
+    #: filled from their neighbours). An imputer that completes each row from
+    #: that row alone (per-image matrix completion) sets False.
     _has_empty_features = True
 
     def __init__(
@@ -346,13 +350,33 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         self._validate_params()
         X, observed = self._validate_X(X, reset=True)
         self.image_shape_ = check_image_shape(self.shape, X.shape[1])
-        self._empty_features = ~observed.any(axis=0) & bool(self._has_empty_features)
+        never = ~observed.any(axis=0) & bool(self._has_empty_features)
+        # tables: scikit-learn's empty features (dropped, or kept and set to 0);
+        # images: pixels kept (the output stays an image) and filled from their
+        # neighbours, which no model has learnt anything about
+        images = self.image_shape_ is not None
+        self._empty_features = never & (not images)
+        self._empty_pixels = never & images
         if self._empty_features.any() and not self.keep_empty_features:
             warnings.warn(
                 "Skipping features without any observed values: "
                 f"{np.flatnonzero(self._empty_features).tolist()}. They are dropped "
                 "from the output; pass keep_empty_features=True to keep them "
                 "(imputed with 0).",
+                UserWarning,
+            )
+        if self._empty_pixels.any():
+            c, h, w = self.image_shape_
+            where = [
+                (int(k), int(i), int(j))
+                for k, i, j in zip(*np.unravel_index(np.flatnonzero(never), (c, h, w)))
+            ]
+            shown = ", ".join(map(str, where[:10])) + (", ..." if len(where) > 10 else "")
+            warnings.warn(
+                f"{len(where)} pixel(s) without any observed values in fit (channel, "
+                f"row, column): {shown}. They are kept because they are image pixels "
+                "(every output row keeps the image shape) and are filled with the "
+                "mean of their neighbours in each imputed image.",
                 UserWarning,
             )
         return X, observed
@@ -464,10 +488,43 @@ class BaseImputer(TransformerMixin, BaseEstimator):
             big = np.finfo(Xb.dtype).max
             np.clip(imputed, -big, big, out=imputed)
         full = np.where(obs, Xb, imputed)
+        if self._empty_pixels.any():
+            self._fill_empty_pixels(full, obs)
         if self._empty_features.any():
             empty = self._empty_features
             full[:, empty] = np.where(obs[:, empty], Xb[:, empty], 0.0)
         return full, n_bad
+
+    def _fill_empty_pixels(self, full, obs):
+        """Pixels never observed in fit (and missing here): the mean of their 4 neighbours.
+
+        In place on the completed batch. A block of such pixels fills inwards
+        from its border, one ring per step; a channel with no other pixel
+        (never observed at all) gets 0, as scikit-learn's empty features.
+        """
+        c, h, w = self.image_shape_
+        v = full.reshape(-1, c, h, w)
+        todo = (self._empty_pixels & ~obs).reshape(v.shape)
+        known = ~todo
+        while todo.any():
+            vk = np.where(known, v, 0.0)
+            kf = known.astype(np.float64)
+            total, count = np.zeros_like(v), np.zeros_like(v)
+            for dst, src in (
+                ((Ellipsis, slice(1, None), slice(None)), (Ellipsis, slice(None, -1), slice(None))),
+                ((Ellipsis, slice(None, -1), slice(None)), (Ellipsis, slice(1, None), slice(None))),
+                ((Ellipsis, slice(None), slice(1, None)), (Ellipsis, slice(None), slice(None, -1))),
+                ((Ellipsis, slice(None), slice(None, -1)), (Ellipsis, slice(None), slice(1, None))),
+            ):
+                total[dst] += vk[src]
+                count[dst] += kf[src]
+            ready = todo & (count > 0)
+            if not ready.any():
+                break
+            v[ready] = total[ready] / count[ready]
+            todo &= ~ready
+            known |= ready
+        v[todo] = 0.0
 
     def _transform_full(self, X):
         """Imputed array in the input's feature space (nothing dropped or added)."""
@@ -480,6 +537,9 @@ class BaseImputer(TransformerMixin, BaseEstimator):
 
         Works batch by batch into one preallocated output, so that its memory
         is the output's plus a constant (the batches). Never trains.
+
+        With an image ``shape``, a pixel never observed in ``fit`` (and missing
+        in X) takes the mean of its 4 neighbours in the completed image.
 
         Parameters
         ----------

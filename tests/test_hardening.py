@@ -170,3 +170,72 @@ def test_non_finite_imputations_are_made_finite_with_a_warning():
     with pytest.warns(RuntimeWarning, match="non-finite"):
         out32 = imp.transform(X.astype(np.float32))
     assert out32.dtype == np.float32 and np.isfinite(out32).all()
+
+
+# --------------------------------------------------------------------------
+# a never-observed pixel of an image
+# --------------------------------------------------------------------------
+@pytest.fixture
+def images_with_dead_pixel(digits):
+    X = _with_holes(digits[:200])
+    X[:, 3 * 8 + 4] = np.nan  # pixel (3, 4) never observed
+    return X
+
+
+@pytest.mark.parametrize("make", [
+    lambda: MatrixCompletionImputer(shape=(8, 8)),
+    lambda: MaskedMLPImputer(shape=(8, 8), epochs=1, hidden=8, random_state=0),
+    lambda: MaskedMLPImputer(shape=(8, 8), epochs=1, hidden=8, random_state=0,
+                             keep_empty_features=True, add_indicator=True),
+], ids=["matrix_completion", "deep", "deep-keep-indicator"])
+def test_never_observed_pixel_is_kept_and_filled_from_its_neighbours(images_with_dead_pixel, make):
+    X = images_with_dead_pixel
+    imp = make()
+    with pytest.warns(UserWarning, match=r"\(0, 3, 4\).*kept because they are image pixels"):
+        imp.fit(X)
+    out = imp.transform(X)
+    assert out.shape[1] == 64 + (imp.indicator_.features_.size if imp.add_indicator else 0)
+    assert len(imp.get_feature_names_out()) == out.shape[1]
+    images = out[:, :64].reshape(-1, 8, 8)  # it still reshapes to the image
+    assert np.isfinite(images).all()
+    neighbours = (images[:, 2, 4] + images[:, 4, 4] + images[:, 3, 3] + images[:, 3, 5]) / 4
+    np.testing.assert_allclose(images[:, 3, 4], neighbours)
+    # observed at transform time: the observed value wins
+    X2 = X.copy()
+    X2[:, 3 * 8 + 4] = 0.5
+    np.testing.assert_array_equal(imp.transform(X2)[:, 3 * 8 + 4], 0.5)
+
+
+def test_block_of_never_observed_pixels_fills_inwards(digits):
+    X = _with_holes(digits[:100])
+    block = np.zeros((8, 8), dtype=bool)
+    block[2:5, 2:5] = True
+    X[:, block.ravel()] = np.nan
+    X[:, 0] = 1.0
+    imp = MatrixCompletionImputer(shape=(8, 8))
+    with pytest.warns(UserWarning, match="9 pixel"):
+        imp.fit(X)
+    images = imp.transform(X).reshape(-1, 8, 8)
+    assert np.isfinite(images).all()
+    # the centre is the mean of its four (filled) neighbours
+    centre = (images[:, 2, 3] + images[:, 4, 3] + images[:, 3, 2] + images[:, 3, 4]) / 4
+    np.testing.assert_allclose(images[:, 3, 3], centre)
+
+
+def test_never_observed_channel_is_zero_and_keeps_the_shape():
+    rng = np.random.RandomState(0)
+    X = _with_holes(rng.rand(60, 2 * 3 * 4))
+    X[:, 12:] = np.nan  # channel 1 never observed
+    imp = MatrixCompletionImputer(shape=(2, 3, 4))
+    with pytest.warns(UserWarning, match="12 pixel"):
+        out = imp.fit(X).transform(X)
+    assert out.shape == X.shape
+    np.testing.assert_array_equal(out[:, 12:], 0.0)
+
+
+def test_tables_still_drop_empty_features(digits):
+    X = _with_holes(digits[:100])
+    X[:, 5] = np.nan
+    with pytest.warns(UserWarning, match="Skipping features"):
+        out = MatrixCompletionImputer().fit(X).transform(X)
+    assert out.shape[1] == 63
