@@ -258,6 +258,24 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         Seeds everything random in ``fit`` (and the holdout of ``score``).
     verbose : int, default=0
         Verbosity.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of str
+        Column names seen in ``fit``, when X was a DataFrame with string names.
+    image_shape_ : None or tuple of int
+        The image shape as ``(C, H, W)``, or None for tables.
+    scaler_ : FeatureScaler
+        The per-feature (per-channel, for images) scaling fitted on the
+        observed entries; it also keeps their mean and range
+        (``scaler_.data_min_``, ``scaler_.data_max_``), which ``transform``
+        compares with its input's (a warning when the input is on another
+        scale).
+    indicator_ : MissingIndicator
+        With ``add_indicator=True``, the indicator of the features with holes
+        in ``fit``.
     """
 
     _parameter_constraints = {
@@ -275,7 +293,8 @@ class BaseImputer(TransformerMixin, BaseEstimator):
     #: Whether features with no observed value in ``fit`` are "empty" (tables:
     #: dropped, or filled with 0 by ``keep_empty_features``; images: kept and
     #: filled from their neighbours). An imputer that completes each row from
-    #: that row alone (per-image matrix completion) sets False.
+    #: that row alone (per-image matrix completion) sets False; ``transform``
+    #: then does not compare its input's scale with the fit's either.
     _has_empty_features = True
 
     def __init__(
@@ -452,6 +471,10 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         if out is None:
             n_out = n_feat + (0 if ind is None else len(ind))
             out = np.empty((n, n_out), dtype=X.dtype)
+        # an imputer that completes each row from that row alone does not
+        # depend on the scale of the data it was fitted on
+        check_scale = bool(self._has_empty_features)
+        lo, hi = np.full(d, np.inf), np.full(d, -np.inf)
         n_bad = 0
         bs = max(int(self._transform_batch_size()), 1)
         for start in range(0, n, bs):
@@ -465,6 +488,9 @@ class BaseImputer(TransformerMixin, BaseEstimator):
             out[sl, :n_feat] = full if cols is None else full[:, cols]
             if ind is not None:
                 out[sl, n_feat:] = ~obs[:, ind]
+            if check_scale:  # Xb holds NaN in its holes, which fmin/fmax skip
+                np.fmin(lo, np.fmin.reduce(Xb, axis=0), out=lo)
+                np.fmax(hi, np.fmax.reduce(Xb, axis=0), out=hi)
         if n_bad:
             warnings.warn(
                 f"{type(self).__name__} produced {n_bad} non-finite imputation(s) (NaN "
@@ -472,6 +498,8 @@ class BaseImputer(TransformerMixin, BaseEstimator):
                 "takes the feature's observed mean in fit, infinity the largest float.",
                 RuntimeWarning,
             )
+        if check_scale:
+            self._warn_other_scale(lo, hi)
         return out
 
     def _impute_rows(self, Xb, obs, impute):
@@ -526,6 +554,45 @@ class BaseImputer(TransformerMixin, BaseEstimator):
             known |= ready
         v[todo] = 0.0
 
+    def _warn_other_scale(self, lo, hi):
+        """Warn when X's observed values lie far outside the observed range of fit.
+
+        "Far": beyond the fit's range by more than the range's width, per
+        feature (per channel for images); features constant in fit (no width
+        to compare with) are not checked.
+        """
+        fit_lo, fit_hi = self.scaler_.data_min_, self.scaler_.data_max_
+        label = "feature"
+        if self.image_shape_ is not None:
+            c = self.image_shape_[0]
+            lo, hi = lo.reshape(c, -1).min(axis=1), hi.reshape(c, -1).max(axis=1)
+            fit_lo, fit_hi = fit_lo.reshape(c, -1)[:, 0], fit_hi.reshape(c, -1)[:, 0]
+            label = "channel"
+        with np.errstate(over="ignore", invalid="ignore"):
+            width = fit_hi - fit_lo
+            far = (np.isfinite(lo) & (width > 0)
+                   & ((lo < fit_lo - width) | (hi > fit_hi + width)))
+        if not far.any():
+            return
+        idx = np.flatnonzero(far)
+        names = getattr(self, "feature_names_in_", None)
+        named = [str(names[i]) if label == "feature" and names is not None else str(i)
+                 for i in idx]
+        detail = "; ".join(
+            f"{label} {name}: [{lo[i]:.4g}, {hi[i]:.4g}] in X, "
+            f"[{fit_lo[i]:.4g}, {fit_hi[i]:.4g}] in fit"
+            for name, i in zip(named[:5], idx[:5])
+        ) + ("; ..." if len(idx) > 5 else "")
+        warnings.warn(
+            f"X's observed values lie far outside the range seen in fit for {len(idx)} "
+            f"{label}(s) ({detail}), by more than the width of the fit's range. "
+            f"{type(self).__name__} fills holes on the scale of the data it was fitted "
+            "on, so its imputations will not follow X's scale. Was X rescaled (for "
+            "example 0-255 pixels given to an imputer fitted on [0, 1])? Bring X to the "
+            "fit's scale, or refit on data of X's scale.",
+            UserWarning,
+        )
+
     def _transform_full(self, X):
         """Imputed array in the input's feature space (nothing dropped or added)."""
         check_is_fitted(self)
@@ -538,8 +605,12 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         Works batch by batch into one preallocated output, so that its memory
         is the output's plus a constant (the batches). Never trains.
 
-        With an image ``shape``, a pixel never observed in ``fit`` (and missing
-        in X) takes the mean of its 4 neighbours in the completed image.
+        Warns (``UserWarning``) when X's observed values lie far outside the
+        observed range of ``fit`` (more than its width beyond it, per feature,
+        per channel for images): data on another scale would be imputed on
+        the fit's. With an image ``shape``, a pixel never observed in ``fit``
+        (and missing in X) takes the mean of its 4 neighbours in the
+        completed image.
 
         Parameters
         ----------

@@ -239,3 +239,39 @@ def test_tables_still_drop_empty_features(digits):
     with pytest.warns(UserWarning, match="Skipping features"):
         out = MatrixCompletionImputer().fit(X).transform(X)
     assert out.shape[1] == 63
+
+
+# --------------------------------------------------------------------------
+# data on another scale at transform time
+# --------------------------------------------------------------------------
+def test_other_scale_at_transform_warns(digits):
+    X = _with_holes(digits[:200])  # in [0, 1]
+    imp = MaskedMLPImputer(shape=(8, 8), epochs=1, hidden=8, random_state=0).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # same scale: not a word
+        imp.transform(X[100:])
+    with pytest.warns(UserWarning, match=r"channel 0: \[0, 255\] in X, \[0, 1\] in fit"):
+        imp.transform(X * 255)
+    with pytest.warns(UserWarning, match="far outside the range seen in fit"):
+        imp.transform(X - 5)
+
+
+def test_other_scale_names_the_table_features():
+    rng = np.random.RandomState(0)
+    df = pd.DataFrame(_with_holes(rng.rand(100, 3)), columns=["age", "income", "height"])
+    imp = MatrixCompletionImputer().fit(df)
+    slightly_wider = df.assign(income=df["income"] * 1.8)  # within one width: silent
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        imp.transform(slightly_wider)
+    with pytest.warns(UserWarning, match=r"feature income: \[.*\] in X") as record:
+        imp.transform(df.assign(income=df["income"] * 1000))
+    assert "age" not in str(record[0].message)
+
+
+def test_per_image_imputers_do_not_compare_scales(digits):
+    X = _with_holes(digits[:50])
+    imp = MatrixCompletionImputer(shape=(8, 8), per_image=True).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # each image is completed from itself
+        imp.transform(X * 255)
