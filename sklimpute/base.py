@@ -323,6 +323,14 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         ``missing_values`` still in it, and the mask is None; each batch then
         goes through :meth:`_batch_mask`.
         """
+        n_rows = getattr(X, "shape", (None,))[0]
+        if n_rows == 0:
+            # before the column checks: a CSV with only a header reads as a
+            # DataFrame of zero rows and "object" columns
+            raise ValueError(
+                f"X has no rows (0 samples, shape={tuple(X.shape)}): an imputer "
+                "needs at least one row."
+            )
         X = self._encode_columns(X, reset=reset)
         allow_nan = is_scalar_nan(self.missing_values)
         try:
@@ -426,11 +434,20 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         self._fit(Xs, observed)
         return self
 
-    def _fit(self, X, observed):  # pragma: no cover - abstract
-        raise NotImplementedError
+    def _fit(self, X, observed):
+        raise NotImplementedError(
+            f"{type(self).__name__} does not implement _fit(X, observed): BaseImputer "
+            "is a base class to subclass, not an imputer. A subclass implements "
+            "_fit(X, observed) and _impute(X, observed), both on scaled data whose "
+            "holes hold 0 (see sklimpute.base); or use one of sklimpute's imputers."
+        )
 
-    def _impute(self, X, observed):  # pragma: no cover - abstract
-        raise NotImplementedError
+    def _impute(self, X, observed):
+        raise NotImplementedError(
+            f"{type(self).__name__} does not implement _impute(X, observed): a "
+            "BaseImputer subclass implements _fit(X, observed) and _impute(X, "
+            "observed), the latter returning the completed batch in the scaled space."
+        )
 
     # ------------------------------------------------------------- transform
     def _transform_batch_size(self):
@@ -684,8 +701,37 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         return tags
 
 
+#: The environment variables that cap torch's CPU threads (torch reads them
+#: at start-up). joblib sets them in each of its process workers (the loky
+#: backend of ``GridSearchCV(n_jobs=k)``, ``cross_val_score``...) to the
+#: machine's cores divided by ``n_jobs``.
+THREAD_LIMIT_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def _env_thread_limit():
+    """The smallest positive thread count set in ``THREAD_LIMIT_VARS``, or None."""
+    limits = []
+    for var in THREAD_LIMIT_VARS:
+        value = os.environ.get(var, "").split(",")[0].strip()  # OpenMP allows "4,2"
+        try:
+            n = int(value)
+        except ValueError:
+            continue
+        if n >= 1:
+            limits.append(n)
+    return min(limits) if limits else None
+
+
 def default_n_threads():
-    """Half the CPU cores, at least one: the default thread count of sklimpute.
+    """The default thread count of sklimpute: half the CPU cores, within the env's limit.
+
+    Half the cores, at least one; but never more than ``OMP_NUM_THREADS`` or
+    ``MKL_NUM_THREADS`` when they are set. joblib's process workers have
+    them set to the machine's cores divided by ``n_jobs`` (unless the parent
+    set them itself), so that ``GridSearchCV(imputer, grid, n_jobs=k)`` runs
+    ``k`` fits of about ``cores / k`` threads each instead of ``k`` fits of
+    ``cores / 2`` threads; in your own process, setting ``OMP_NUM_THREADS``
+    caps sklimpute's threads as it caps torch's and numpy's.
 
     On a 2-core machine beside another busy process, threads that spin on a
     taken core are catastrophic: a conv VAE step on MNIST took 19 ms with one
@@ -697,7 +743,9 @@ def default_n_threads():
     >>> default_n_threads() >= 1
     True
     """
-    return max(1, (os.cpu_count() or 2) // 2)
+    n = max(1, (os.cpu_count() or 2) // 2)
+    limit = _env_thread_limit()
+    return n if limit is None else min(n, limit)
 
 
 def resolve_device(device):
@@ -752,8 +800,10 @@ class DeepImputer(BaseImputer):
     n_threads : int or None, default=None
         Torch CPU threads used during ``fit``, ``transform`` and sampling
         (torch's setting is restored afterwards). None uses
-        :func:`default_n_threads`, half the CPU cores: more threads than free
-        cores make training many times slower.
+        :func:`default_n_threads`: half the CPU cores, or fewer when
+        ``OMP_NUM_THREADS``/``MKL_NUM_THREADS`` say so (as in the workers of
+        ``GridSearchCV(n_jobs=k)``); more threads than free cores make
+        training many times slower.
     missing_values, shape, keep_empty_features, add_indicator, random_state, verbose
         See :class:`BaseImputer`. ``verbose=1`` shows a progress bar over the
         epochs with the current losses, ``verbose=2`` skorch's epoch table and
@@ -830,17 +880,32 @@ class DeepImputer(BaseImputer):
         self.n_epochs_ = len(net.history)
         return self
 
-    def _build_net(self, n_features, **net_kwargs):  # pragma: no cover - abstract
+    def _build_net(self, n_features, **net_kwargs):
         """Return an uninitialised skorch net (a :class:`~sklimpute.training.ImputerNet`)."""
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"{type(self).__name__} does not implement _build_net(n_features, "
+            "**net_kwargs): DeepImputer is a base class to subclass, not an imputer. "
+            "A subclass implements _build_net (returning an uninitialised skorch net, "
+            "a sklimpute.training.ImputerNet) and _impute_batch(x, mask), and "
+            "_sample_batch(x, mask) for multiple imputation (see sklimpute.base); or "
+            "use one of sklimpute's imputers."
+        )
 
-    def _impute_batch(self, x, mask):  # pragma: no cover - abstract
+    def _impute_batch(self, x, mask):
         """Completed batch (torch, scaled space) from ``x`` (holes 0) and ``mask``."""
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"{type(self).__name__} does not implement _impute_batch(x, mask): a "
+            "DeepImputer subclass implements _build_net(n_features, **net_kwargs) and "
+            "_impute_batch(x, mask), the completed batch as a torch tensor in the "
+            "scaled space."
+        )
 
-    def _sample_batch(self, x, mask):  # pragma: no cover - abstract
+    def _sample_batch(self, x, mask):  # pragma: no cover - sample_imputations needs it
         """One random completion of the batch (multiple imputation)."""
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"{type(self).__name__} does not implement _sample_batch(x, mask), one "
+            "random completion of the batch, which multiple imputation needs."
+        )
 
     def _transform_batch_size(self):
         return self.batch_size

@@ -275,3 +275,70 @@ def test_per_image_imputers_do_not_compare_scales(digits):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # each image is completed from itself
         imp.transform(X * 255)
+
+
+# --------------------------------------------------------------------------
+# small ones
+# --------------------------------------------------------------------------
+def test_header_only_csv_says_no_rows(tmp_path, capsys):
+    src = tmp_path / "empty.csv"
+    src.write_text("a,b,c\n")
+    rc = main(["impute", str(src), "-o", str(tmp_path / "out.csv"), "-q"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "no rows" in err and "non-numeric" not in err
+    with pytest.raises(ValueError, match="no rows") as exc:
+        MatrixCompletionImputer().fit(pd.read_csv(src))
+    assert "non-numeric" not in str(exc.value)
+    with pytest.raises(ValueError, match=r"no rows \(0 samples"):
+        MaskedMLPImputer().fit(np.empty((0, 3)))
+
+
+def test_base_classes_say_what_to_implement():
+    X = np.random.RandomState(0).rand(10, 3)
+    with pytest.raises(NotImplementedError, match=r"base class.*_fit\(X, observed\).*_impute"):
+        BaseImputer().fit(X)
+    with pytest.raises(NotImplementedError, match=r"base class.*_build_net.*_impute_batch"):
+        DeepImputer(epochs=1).fit(X)
+
+    class NoImpute(BaseImputer):
+        def _fit(self, X, observed):
+            return self
+
+    with pytest.raises(NotImplementedError, match="NoImpute does not implement _impute"):
+        NoImpute().fit(X).transform(X)
+
+
+@pytest.mark.parametrize("env, cores, expected", [
+    ({}, 16, 8),
+    ({"OMP_NUM_THREADS": "4"}, 16, 4),  # a joblib worker of n_jobs=4 on 16 cores
+    ({"MKL_NUM_THREADS": "2"}, 16, 2),
+    ({"OMP_NUM_THREADS": "3,1"}, 16, 3),  # OpenMP's nested form
+    ({"OMP_NUM_THREADS": "32"}, 16, 8),  # a limit, never a raise
+    ({"OMP_NUM_THREADS": "bogus"}, 16, 8),
+    ({"OMP_NUM_THREADS": "1"}, 1, 1),
+])
+def test_default_threads_respect_the_workers_limit(monkeypatch, env, cores, expected):
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        monkeypatch.delenv(var, raising=False)
+    for var, value in env.items():
+        monkeypatch.setenv(var, value)
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    assert default_n_threads() == expected
+
+
+class _ThreadProbe(Callback):
+    def on_epoch_end(self, net, **kwargs):
+        self.threads_ = torch.get_num_threads()
+
+
+def test_deep_imputer_trains_with_the_workers_limit(monkeypatch, digits):
+    # what a loky worker of GridSearchCV(n_jobs=8) sees on a 16-core machine
+    monkeypatch.setattr(os, "cpu_count", lambda: 16)
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    monkeypatch.setenv("MKL_NUM_THREADS", "2")
+    probe = _ThreadProbe()
+    before = torch.get_num_threads()
+    MaskedMLPImputer(epochs=1, hidden=8, callbacks=[probe], random_state=0).fit(
+        _with_holes(digits[:100]))
+    assert probe.threads_ == 2
+    assert torch.get_num_threads() == before
