@@ -136,7 +136,7 @@ def baseline(method, quick, epochs):
 
     if method == "VAE-WL":
         return VAEWLImputer(shape=(28, 28), epochs=2 if quick else epochs, n_threads=1,
-                            random_state=0)
+                            random_state=0, dropout=0.2, skip_connection=False, prefill="zeros")
     if method == "MatrixCompletion":
         return MatrixCompletionImputer(random_state=0)
     return KNNImputer() if method == "KNN" else SimpleImputer()

@@ -95,12 +95,15 @@ def make_imputer(name, setting, rate, seed, args):
     # (follow the data's own missing rate) gives the same
     hide = rate if setting == "complete" else None
     if name == "VAE-WL":
-        return VAEWLImputer(epochs=args.epochs, dropout=args.dropout, hide_rate=hide, **deep)
+        # the paper's network, set explicitly (the defaults are ours)
+        return VAEWLImputer(epochs=args.epochs, dropout=args.dropout, hide_rate=hide,
+                            skip_connection=False, prefill="zeros", **deep)
     if name == "VAE":
-        return VAEImputer(epochs=args.epochs, dropout=args.dropout, **deep)
+        return VAEImputer(epochs=args.epochs, dropout=args.dropout, skip_connection=False,
+                          prefill="zeros", **deep)
     if name == "VAE-WL+skip":
         return VAEWLImputer(epochs=args.skip_epochs, dropout=args.dropout, hide_rate=hide,
-                            skip_connection=True, **deep)
+                            skip_connection=True, prefill="zeros", **deep)
     if name == "KNN":
         return KNNImputer()
     if name == "Iterative":
@@ -114,12 +117,15 @@ def make_imputer(name, setting, rate, seed, args):
 
         # on complete images the GAINs only see holes if some are hidden from
         # the generator: the test's rate, as for VAE-WL; on incomplete images
-        # their defaults (GAIN: 0, SpatialGAIN: 0.2)
+        # GAIN's default 0, and 0.2 for SpatialGAIN (its default when this
+        # table was made); SpatialGAIN with the paper's network and noise
         extra = {"hide_rate": rate} if setting == "complete" else {}
         if name == "GAIN":
             epochs = {"epochs": args.gain_epochs} if args.gain_epochs else {}
             return GAINImputer(**epochs, **extra, **deep)
-        return SpatialGAINImputer(epochs=args.spatialgain_epochs, **extra, **deep)
+        extra = {"hide_rate": 0.2, **extra}
+        return SpatialGAINImputer(epochs=args.spatialgain_epochs, architecture="standard",
+                                  prefill="noise", **extra, **deep)
     raise ValueError(f"unknown method {name!r}")
 
 

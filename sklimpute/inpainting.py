@@ -77,8 +77,8 @@ def diffusion_fill(x, seen, shape, n_iter=8):
     """
     n = x.shape[0]
     c, h, w = (int(s) for s in shape)
-    xs = (x * seen).reshape(n, c, h, w)
     ms = (seen > 0).to(x.dtype).reshape(n, c, h, w)
+    xs = torch.where(ms > 0, x.reshape(n, c, h, w), torch.zeros((), dtype=x.dtype, device=x.device))
     levels = _masked_pyramid(xs, ms)
     fill = levels[-1][0] * levels[-1][1]
     for values, weights in reversed(levels[:-1]):

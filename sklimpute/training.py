@@ -370,7 +370,7 @@ def net_defaults(imputer, n_samples, seed):
     Parameters
     ----------
     imputer : DeepImputer
-        The imputer being fitted (reads ``epochs``, ``batch_size``, ``lr``,
+        The imputer being fitted (reads ``_max_epochs(n_samples)``, ``batch_size``, ``lr``,
         ``validation_fraction``, ``patience``, ``callbacks``, ``verbose`` and
         the resolved ``device_``).
     n_samples : int
@@ -399,7 +399,7 @@ def net_defaults(imputer, n_samples, seed):
         callbacks.append(("batch_progress", ProgressBar()))
     callbacks.extend(imputer.callbacks or [])
     return dict(
-        max_epochs=imputer.epochs,
+        max_epochs=imputer._max_epochs(n_samples),
         batch_size=imputer.batch_size,
         lr=imputer.lr,
         optimizer=torch.optim.Adam,

@@ -44,10 +44,48 @@ def test_spatial_gain_hiding_beats_the_papers_training(digits_split):
     # hide_rate (ours) scores G on entries it did not see; without it the holes
     # are learned from the adversarial term alone
     X_train, X_test, X_true, hidden = digits_split
-    kw = dict(shape=(8, 8), epochs=10, patience=None, random_state=0)
-    ours = SpatialGAINImputer(**kw).fit(X_train)
+    kw = dict(shape=(8, 8), epochs=10, patience=None, random_state=0, architecture="standard",
+              prefill="noise")
+    ours = SpatialGAINImputer(hide_rate=0.2, **kw).fit(X_train)
     paper = SpatialGAINImputer(hide_rate=0.0, **kw).fit(X_train)
     assert _hidden_mae(ours, X_test, X_true, hidden) < 0.8 * _hidden_mae(paper, X_test, X_true, hidden)
+
+
+def test_residual_generator_starts_from_the_diffusion_fill():
+    from sklimpute.inpainting import diffusion_fill
+
+    net = SpatialGAINNet(64, (1, 8, 8), "unet", (8, 16), out_activation="sigmoid", prefill="diffusion")
+    for p in net.body.parameters():  # a network that corrects nothing
+        torch.nn.init.zeros_(p)
+    x, seen = torch.rand(5, 64), (torch.rand(5, 64) > 0.4).float()
+    torch.testing.assert_close(net(x, seen), diffusion_fill(x, seen, (1, 8, 8)))
+
+
+def test_residual_generator_learns_a_correction_of_the_fill(mnist):
+    # on MNIST the fill alone misses the strokes' shapes; a few epochs of the
+    # residual U-Net already beat it clearly
+    from sklimpute import InpaintingImputer
+
+    X_missing, hidden = make_missing(mnist[:400], "mcar", rate=0.3, random_state=0)
+    X_test, X_true, hidden = X_missing[300:], mnist[300:400], hidden[300:]
+    imp = SpatialGAINImputer(shape=(28, 28), epochs=6, random_state=0).fit(X_missing[:300])
+    fill = InpaintingImputer(method="diffusion", shape=(28, 28)).fit(X_test)
+    assert _hidden_mae(imp, X_test, X_true, hidden) < 0.85 * _hidden_mae(fill, X_test, X_true, hidden)
+
+
+@pytest.mark.parametrize("missing, expected", [(0.05, 0.2), (0.35, 0.35), (0.7, 0.5)])
+def test_hide_rate_none_follows_the_missing_rate(missing, expected):
+    X, _ = make_missing(np.random.RandomState(0).rand(100, 16), "mcar", rate=missing, random_state=0)
+    imp = SpatialGAINImputer(shape=(4, 4), epochs=1, random_state=0).fit(X)
+    assert imp.hide_rate_ == pytest.approx(np.clip(np.isnan(X).mean(), 0.2, 0.5))
+    assert imp.net_.hide_rate == imp.hide_rate_ and abs(imp.hide_rate_ - expected) < 0.05
+
+
+def test_residual_imputations_stay_in_the_training_range(digits_split):
+    X_train = digits_split[0]
+    imp = SpatialGAINImputer(shape=(8, 8), epochs=2, random_state=0).fit(X_train)
+    out = imp.transform(X_train)
+    assert out.min() >= np.nanmin(X_train) and out.max() <= np.nanmax(X_train)
 
 
 def test_min_batches_makes_several_passes_each_in_a_new_order():
@@ -177,7 +215,12 @@ def test_no_seed_produces_nan(digits_split, seed):
         (GAINImputer(epochs=3), "hint", "paper", lambda i: i.net_.hint == "paper"),
         (GAINImputer(epochs=3), "hidden", 16, lambda i: i.net_.module_.mlp[0].out_features == 16),
         (SpatialGAINImputer(shape=(8, 8), epochs=3), "architecture", "updown",
-         lambda i: any(isinstance(m, torch.nn.ConvTranspose2d) for m in i.net_.module_.modules())),
+         lambda i: any(isinstance(m, torch.nn.ConvTranspose2d) for m in i.net_.module_.modules())
+         and i.widths_ == (64, 32, 16)),
+        (SpatialGAINImputer(shape=(8, 8), epochs=3), "widths", (8, 8),
+         lambda i: i.net_.module_.body.head.in_channels == 8),
+        (SpatialGAINImputer(shape=(8, 8), epochs=3), "prefill", "noise",
+         lambda i: i.net_.module_.prefill is None and i.net_.discriminator_.prefill is None),
         (SpatialGAINImputer(shape=(8, 8), epochs=3), "alpha", 100.0, lambda i: i.net_.alpha == 100.0),
         (SpatialGAINImputer(shape=(8, 8), epochs=3), "hint_rate", 0.5,
          lambda i: i.net_.hint_rate == 0.5),
@@ -213,11 +256,12 @@ def test_table_is_padded_to_a_grid():
         SpatialGAINImputer(epochs=1, table_shape=(3, 3)).fit(X)
 
 
-@pytest.mark.parametrize("architecture", ["standard", "updown"])
+@pytest.mark.parametrize("architecture", ["standard", "updown", "unet"])
 @pytest.mark.parametrize("shape", [(1, 7, 7), (3, 8, 6)])
 def test_spatial_players_keep_the_image_size(architecture, shape):
     n = int(np.prod(shape))
-    net = SpatialGAINNet(n, shape, architecture, out_activation="sigmoid")
+    widths = (8, 16) if architecture == "unet" else (64, 32, 16)
+    net = SpatialGAINNet(n, shape, architecture, widths, out_activation="sigmoid")
     out = net(torch.rand(4, n), torch.ones(4, n))
     assert out.shape == (4, n) and (out >= 0).all() and (out <= 1).all()
 
