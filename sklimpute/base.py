@@ -492,6 +492,12 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         # depend on the scale of the data it was fitted on
         check_scale = bool(self._has_empty_features)
         lo, hi = np.full(d, np.inf), np.full(d, -np.inf)
+        outside, counted = np.zeros(d), np.zeros(d)
+        if check_scale:
+            with np.errstate(over="ignore", invalid="ignore"):
+                width = self.scaler_.data_max_ - self.scaler_.data_min_
+                width = np.where(width > 0, width, np.inf)  # constant in fit: not checked
+                lower, upper = self.scaler_.data_min_ - width, self.scaler_.data_max_ + width
         n_bad = 0
         bs = max(int(self._transform_batch_size()), 1)
         for start in range(0, n, bs):
@@ -505,9 +511,12 @@ class BaseImputer(TransformerMixin, BaseEstimator):
             out[sl, :n_feat] = full if cols is None else full[:, cols]
             if ind is not None:
                 out[sl, n_feat:] = ~obs[:, ind]
-            if check_scale:  # Xb holds NaN in its holes, which fmin/fmax skip
+            if check_scale:  # Xb holds NaN in its holes, which fmin/fmax and < skip
                 np.fmin(lo, np.fmin.reduce(Xb, axis=0), out=lo)
                 np.fmax(hi, np.fmax.reduce(Xb, axis=0), out=hi)
+                with np.errstate(invalid="ignore"):
+                    outside += ((Xb < lower) | (Xb > upper)).sum(axis=0)
+                counted += obs.sum(axis=0)
         if n_bad:
             warnings.warn(
                 f"{type(self).__name__} produced {n_bad} non-finite imputation(s) (NaN "
@@ -516,7 +525,7 @@ class BaseImputer(TransformerMixin, BaseEstimator):
                 RuntimeWarning,
             )
         if check_scale:
-            self._warn_other_scale(lo, hi)
+            self._warn_other_scale(lo, hi, outside, counted)
         return out
 
     def _impute_rows(self, Xb, obs, impute):
@@ -571,12 +580,18 @@ class BaseImputer(TransformerMixin, BaseEstimator):
             known |= ready
         v[todo] = 0.0
 
-    def _warn_other_scale(self, lo, hi):
+    #: share of a feature's (an image channel's) observed values in
+    #: ``transform`` that must lie far outside the fit's range for a warning
+    _OTHER_SCALE_SHARE = 0.1
+
+    def _warn_other_scale(self, lo, hi, outside, counted):
         """Warn when X's observed values lie far outside the observed range of fit.
 
-        "Far": beyond the fit's range by more than the range's width, per
-        feature (per channel for images); features constant in fit (no width
-        to compare with) are not checked.
+        "Far": beyond the fit's range by more than the range's width; the
+        warning names the features (image channels) where more than a tenth
+        of X's observed values are that far, so that a rare legitimate value
+        (a pixel seldom lit in fit) does not warn but a change of units does.
+        Features constant in fit (no width to compare with) are not checked.
         """
         fit_lo, fit_hi = self.scaler_.data_min_, self.scaler_.data_max_
         label = "feature"
@@ -584,11 +599,9 @@ class BaseImputer(TransformerMixin, BaseEstimator):
             c = self.image_shape_[0]
             lo, hi = lo.reshape(c, -1).min(axis=1), hi.reshape(c, -1).max(axis=1)
             fit_lo, fit_hi = fit_lo.reshape(c, -1)[:, 0], fit_hi.reshape(c, -1)[:, 0]
+            outside, counted = outside.reshape(c, -1).sum(axis=1), counted.reshape(c, -1).sum(axis=1)
             label = "channel"
-        with np.errstate(over="ignore", invalid="ignore"):
-            width = fit_hi - fit_lo
-            far = (np.isfinite(lo) & (width > 0)
-                   & ((lo < fit_lo - width) | (hi > fit_hi + width)))
+        far = outside > self._OTHER_SCALE_SHARE * np.maximum(counted, 1)
         if not far.any():
             return
         idx = np.flatnonzero(far)
@@ -602,7 +615,8 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         ) + ("; ..." if len(idx) > 5 else "")
         warnings.warn(
             f"X's observed values lie far outside the range seen in fit for {len(idx)} "
-            f"{label}(s) ({detail}), by more than the width of the fit's range. "
+            f"{label}(s) ({detail}): more than a tenth of their values lie beyond the "
+            "fit's range by more than its width. "
             f"{type(self).__name__} fills holes on the scale of the data it was fitted "
             "on, so its imputations will not follow X's scale. Was X rescaled (for "
             "example 0-255 pixels given to an imputer fitted on [0, 1])? Bring X to the "
@@ -879,6 +893,10 @@ class DeepImputer(BaseImputer):
         self.history_ = net.history
         self.n_epochs_ = len(net.history)
         return self
+
+    def _max_epochs(self, n_samples):
+        """The epochs to train for on ``n_samples`` rows: ``epochs`` (a hook for "auto")."""
+        return self.epochs
 
     def _build_net(self, n_features, **net_kwargs):
         """Return an uninitialised skorch net (a :class:`~sklimpute.training.ImputerNet`)."""

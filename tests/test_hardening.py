@@ -342,3 +342,21 @@ def test_deep_imputer_trains_with_the_workers_limit(monkeypatch, digits):
         _with_holes(digits[:100]))
     assert probe.threads_ == 2
     assert torch.get_num_threads() == before
+
+
+def test_a_rare_large_value_is_not_a_change_of_scale():
+    # a pixel seldom lit in fit (range [0, 0.0625]) that a few test digits
+    # light fully is data, not another scale: no warning below a tenth
+    rng = np.random.RandomState(0)
+    X = rng.rand(200, 6)
+    X[:, 0] = np.where(rng.rand(200) < 0.05, 0.0625, 0.0)
+    X[rng.rand(200, 6) < 0.2] = np.nan
+    imp = MatrixCompletionImputer(random_state=0).fit(X)
+    X_new = X[:50].copy()
+    X_new[:3, 0] = 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        imp.transform(X_new)
+    X_new[:, 0] = 1.0  # all of them: a change of scale
+    with pytest.warns(UserWarning, match="far outside the range seen in fit"):
+        imp.transform(X_new)
