@@ -129,7 +129,24 @@ def test_compare_writes_table_and_figures(tmp_path, capsys):
     assert np.all(table.query("method == 'knn'")["mae"].to_numpy() < mean_mae)
     for name in ("results.md", "error_vs_rate.png", "imputations.png"):
         assert (out / name).stat().st_size > 0
-    assert "| matrix_completion | 0.20 |" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    mae_table = printed.split("RMSE")[0]
+    header = next(line for line in mae_table.splitlines() if line.startswith("| rate |"))
+    assert header.split(" | ")[1:] == ["knn", "matrix_completion", "mean |"]  # by mean MAE
+    row = next(line for line in mae_table.splitlines() if line.startswith("| 0.2 |"))
+    assert row.split(" | ")[1].startswith("**")  # knn, the best, in bold
+
+
+def test_demo_leads_with_the_learned_image_imputer(tmp_path, monkeypatch):
+    from sklimpute import cli
+
+    chosen = []
+    monkeypatch.setattr(cli, "run_comparison", lambda X, shape, methods, *a, **k: chosen.append(
+        (X.shape, shape, methods)) or (_ for _ in ()).throw(KeyboardInterrupt))
+    main(["demo", "-o", str(tmp_path), "-q"])
+    ((n, d), shape, methods), = chosen
+    assert (n, d, shape) == (500, 784, (28, 28))
+    assert methods[0] == "spatialgain" and {"inpainting", "knn", "iterative"} <= set(methods)
 
 
 def test_compare_on_a_file(tmp_path, digits):

