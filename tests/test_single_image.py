@@ -23,7 +23,7 @@ from sklearn.utils.estimator_checks import (
     check_set_params,
 )
 
-from sklimpute import SingleImageImputer
+from sklimpute import SingleImageImputer, SpatialGAINImputer
 from sklimpute.models.gain import crop_distances, crops_outside, missing_region
 
 SIDE, A = 40, (30, 30, 10, 10)  # a 40x40 image, A its bottom-right 10x10 corner
@@ -266,3 +266,34 @@ def test_verbose_reports_each_image(capsys):
     X, _ = corrupt(smooth_image(0), 0)
     SingleImageImputer("nearest", shape=(SIDE, SIDE), crop_stride=5, verbose=1).fit_transform(X)
     assert "region 10x10 at (30, 30)" in capsys.readouterr().out
+
+
+def test_a_dead_pixel_and_a_scratch_are_imputed(digits):
+    # both crashed inside torch ("Calculated output size: (32x0x0)") before
+    # thin regions were grown and the updown players padded odd sides
+    est = SpatialGAINImputer(architecture="updown", epochs=2, widths=(8, 8, 8), random_state=0)
+    X = digits[:1].copy()
+    X[0, 36] = np.nan
+    out = SingleImageImputer(estimator=est, shape=(8, 8), random_state=0).fit_transform(X)
+    assert np.isfinite(out).all() and 0 <= out[0, 36] <= 1
+    photo = np.kron(digits[:1].reshape(8, 8), np.ones((2, 2))).reshape(1, -1)  # 16 x 16
+    photo[0, 16 * 7:16 * 8] = np.nan  # a 1-pixel scratch across the image
+    out = SingleImageImputer(estimator=est, shape=(16, 16), random_state=0).fit_transform(photo)
+    assert np.isfinite(out).all()
+
+
+def test_thin_region_is_grown_for_context():
+    from sklimpute.models.gain import MIN_REGION_SIDE, _grown_region
+
+    top, left, h, w = _grown_region((10, 0, 1, 28), (28, 28))
+    assert (h, w) == (MIN_REGION_SIDE, 28) and top <= 10 < top + h
+    assert _grown_region((2, 3, 6, 7), (28, 28)) == (2, 3, 6, 7)  # wide enough: unchanged
+
+
+def test_updown_players_take_one_pixel_high_images():
+    rng = np.random.RandomState(0)
+    X = rng.rand(40, 64)
+    X[rng.rand(40, 64) < 0.1] = np.nan
+    out = SpatialGAINImputer(architecture="updown", shape=(1, 64), epochs=2,
+                             random_state=0).fit_transform(X)
+    assert out.shape == (40, 64) and np.isfinite(out).all()

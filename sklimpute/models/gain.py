@@ -35,7 +35,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from torch import nn
 
 from ..base import BaseImputer, DeepImputer
-from ..inpainting import diffusion_fill
+from ..inpainting import diffusion_fill, inpaint_images
 from ..nn import MLP, UNet, init_xavier
 from ..training import AdversarialNet, HidingMixin, hide_entries
 
@@ -183,9 +183,13 @@ class SpatialGAINNet(nn.Module):
         self.pad = c * h * w - self.n_features
         if self.pad < 0:
             raise ValueError(f"shape {self.shape} holds {c * h * w} values, fewer than {n_features}.")
+        # "updown" halves the image once: odd sides (a 1-pixel-high strip
+        # included) are zero-padded to even ones and the output cropped back
+        self.pad_hw = (h % 2, w % 2) if architecture == "updown" else (0, 0)
+        body_shape = (c, h + self.pad_hw[0], w + self.pad_hw[1])
         # channels-last convolutions: about 25% faster on CPU (oneDNN), and
         # what tensor cores want on a GPU
-        self.body = init_xavier(_spatial_body(2 * c, c, architecture, tuple(widths), self.shape))
+        self.body = init_xavier(_spatial_body(2 * c, c, architecture, tuple(widths), body_shape))
         self.body.to(memory_format=torch.channels_last)
         self.prefill = prefill
         self.out = nn.Sigmoid() if out_activation == "sigmoid" and not prefill else nn.Identity()
@@ -198,8 +202,10 @@ class SpatialGAINNet(nn.Module):
         if self.prefill:
             a = diffusion_fill(a, b, self.shape)
         x = torch.cat([a.reshape(n, *self.shape), b.reshape(n, *self.shape)], dim=1)
-        x = x.contiguous(memory_format=torch.channels_last)
-        out = self.out(self.body(x)).reshape(n, -1)
+        ph, pw = self.pad_hw
+        x = F.pad(x, (0, pw, 0, ph)).contiguous(memory_format=torch.channels_last)
+        _, h, w = self.shape
+        out = self.out(self.body(x)[..., :h, :w]).reshape(n, -1)
         if self.prefill:
             out = out + a
         return out[:, : self.n_features]
@@ -854,6 +860,31 @@ def missing_region(missing):
     return int(rows[0]), int(cols[0]), int(rows[-1] - rows[0] + 1), int(cols[-1] - cols[0] + 1)
 
 
+#: A region thinner than this many pixels (a dead pixel, a 1-pixel scratch)
+#: is grown to it, within a third of the image, so that the network sees
+#: context around the hole and its pooling has something to halve.
+MIN_REGION_SIDE = 4
+
+
+def _grown_region(region, image_hw):
+    """``region`` grown (centred, inside the image) to ``MIN_REGION_SIDE`` per side.
+
+    Examples
+    --------
+    >>> _grown_region((5, 0, 1, 28), (28, 28))
+    (4, 0, 4, 28)
+    >>> _grown_region((0, 7, 1, 1), (8, 8))
+    (0, 6, 2, 2)
+    """
+    out = []
+    for start, size, full in zip(region[:2], region[2:], image_hw):
+        new = min(max(size, MIN_REGION_SIDE), max(full // 3, size))
+        begin = int(np.clip(start - (new - size) // 2, 0, full - new))
+        out.append((begin, new))
+    (top, h), (left, w) = out
+    return top, left, h, w
+
+
 def crops_outside(image, region, stride):
     """The crops of ``region``'s size that do not overlap it, on a grid of ``stride``.
 
@@ -1113,10 +1144,19 @@ class SingleImageImputer(BaseImputer):
         import time
 
         t0 = time.perf_counter()
-        top, left, h, w = self._region(missing)
+        region = self._region(missing)
+        top, left, h, w = _grown_region(region, missing.shape)
         stride = self.crop_stride or max(1, max(h, w) // 8)
         crops, _ = crops_outside(image, (top, left, h, w), stride)
         c, H, W = image.shape
+        if len(crops) == 0 and min(region[2:]) < MIN_REGION_SIDE:
+            # a thin hole (a dead pixel, a scratch) in an image too small for
+            # crops around it: the classical fill, from its own neighbours
+            if self.verbose:
+                print(f"[SingleImageImputer] no crop avoids the thin region {region[2]}x{region[3]} "
+                      f"in the {H} x {W} image: filled by biharmonic inpainting", flush=True)
+            return inpaint_images(image.reshape(1, -1), ~np.isnan(image).reshape(1, -1),
+                                  image.shape).reshape(image.shape)
         if len(crops) == 0:
             raise ValueError(
                 f"The missing region of an image is {h} x {w} (rows {top}-{top + h - 1}, "
