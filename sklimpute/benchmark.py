@@ -41,6 +41,7 @@ __all__ = [
     "Cell",
     "Method",
     "all_methods",
+    "format_pm",
     "make_imputer",
     "load_split_data",
     "make_split",
