@@ -109,9 +109,16 @@ def _inpaint_channel(image, missing, method, radius):
         return inpaint_biharmonic(image, missing)
     cv2 = require_opencv()
     flag = cv2.INPAINT_TELEA if method == "telea" else cv2.INPAINT_NS
-    # cv2.inpaint takes one-channel float32 images as they are (no 8-bit rounding)
-    out = cv2.inpaint(image.astype(np.float32), missing.astype(np.uint8), float(radius), flag)
-    return out.astype(image.dtype)
+    # cv2.inpaint takes one-channel float32 images as they are (no 8-bit
+    # rounding), but Telea's method assumes the 0-255 range: the observed
+    # values are mapped onto it and back (on [0, 1] digits it otherwise
+    # returns values from -1.4 to 1.8)
+    seen = image[~missing]
+    low, high = float(seen.min()), float(seen.max())
+    scale = 255.0 / (high - low) if high > low else 1.0
+    scaled = ((image - low) * scale).astype(np.float32)
+    out = cv2.inpaint(scaled, missing.astype(np.uint8), float(radius), flag)
+    return (out.astype(np.float64) / scale + low).astype(image.dtype)
 
 
 def inpaint_images(X, observed, shape, method="biharmonic", radius=3):

@@ -23,6 +23,7 @@ import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EarlyStopping, ProgressBar
 from skorch.dataset import ValidSplit
+from skorch.utils import TeeGenerator
 
 __all__ = [
     "AdversarialNet",
@@ -293,12 +294,19 @@ class AdversarialNet(ImputerNet):
     def generator_loss(self, state):  # pragma: no cover - abstract
         raise NotImplementedError
 
-    @staticmethod
-    def _descend(loss, optimizer):
-        """Backpropagate ``loss`` and step ``optimizer``; False if the loss is not finite."""
+    def _descend(self, loss, optimizer, module, batch):
+        """Backpropagate ``loss`` and step ``optimizer``; False if the loss is not finite.
+
+        Between the two, callbacks hear ``on_grad_computed`` with ``module``'s
+        parameters, as in skorch's own training step, so that
+        :class:`~skorch.callbacks.GradientNormClipping` clips each player's
+        gradients before its optimizer steps.
+        """
         if not torch.isfinite(loss):
             return False
         loss.backward()
+        self.notify("on_grad_computed", named_parameters=TeeGenerator(module.named_parameters()),
+                    batch=batch, training=True)
         optimizer.step()
         return True
 
@@ -319,10 +327,10 @@ class AdversarialNet(ImputerNet):
             state = self.generate(part, training=True)
             self.optimizer_d_.zero_grad(set_to_none=True)
             d_loss = self.discriminator_loss(state)
-            ok &= self._descend(d_loss, self.optimizer_d_)
+            ok &= self._descend(d_loss, self.optimizer_d_, self.discriminator_, part)
         self.optimizer_.zero_grad(set_to_none=True)
         g_loss = self.generator_loss(state)
-        ok &= self._descend(g_loss, self.optimizer_)
+        ok &= self._descend(g_loss, self.optimizer_, self.module_, part)
         self.history.record_batch("d_loss", float(d_loss.detach()))
         self.history.record_batch("skipped", int(not ok))
         # skorch only needs the loss; no prediction is kept for the training batches

@@ -173,11 +173,12 @@ def test_players_get_separate_optimizer_steps(fitted_gain, digits_split):
     state = net.generate(({"x": x, "mask": mask}, None), training=True)
     g0, d0 = _params(net.module_), _params(net.discriminator_)
     net.optimizer_d_.zero_grad()
-    assert net._descend(net.discriminator_loss(state), net.optimizer_d_)
+    batch = ({"x": x, "mask": mask}, None)
+    assert net._descend(net.discriminator_loss(state), net.optimizer_d_, net.discriminator_, batch)
     g1, d1 = _params(net.module_), _params(net.discriminator_)
     assert _same(g0, g1) and not _same(d0, d1)  # the discriminator step moves D only
     net.optimizer_.zero_grad()
-    assert net._descend(net.generator_loss(state), net.optimizer_)
+    assert net._descend(net.generator_loss(state), net.optimizer_, net.module_, batch)
     g2, d2 = _params(net.module_), _params(net.discriminator_)
     assert _same(d1, d2) and not _same(g1, g2)  # the generator step moves G only
 
@@ -185,8 +186,35 @@ def test_players_get_separate_optimizer_steps(fitted_gain, digits_split):
 def test_a_non_finite_loss_moves_nothing(fitted_gain):
     net = fitted_gain.net_
     before = _params(net.module_)
-    assert not net._descend(torch.tensor(float("nan"), requires_grad=True), net.optimizer_)
+    nan = torch.tensor(float("nan"), requires_grad=True)
+    assert not net._descend(nan, net.optimizer_, net.module_, None)
     assert _same(before, _params(net.module_))
+
+
+def test_callbacks_hear_each_players_gradients(digits_split):
+    # skorch's GradientNormClipping acts in on_grad_computed, which the
+    # adversarial step must send for each player, before its optimizer steps
+    from skorch.callbacks import Callback, GradientNormClipping
+
+    class Record(Callback):
+        def initialize(self):
+            self.calls = []
+            return self
+
+        def on_grad_computed(self, net, named_parameters, **kwargs):
+            params = list(named_parameters)
+            grad = torch.sqrt(sum((p.grad ** 2).sum() for _, p in params if p.grad is not None))
+            self.calls.append(({id(p) for _, p in params}, float(grad)))
+
+    X = digits_split[0][:256]
+    rec = Record()
+    imp = GAINImputer(epochs=1, batch_size=128, random_state=0,
+                      callbacks=[GradientNormClipping(gradient_clip_value=1e-3), rec]).fit(X)
+    net = imp.net_
+    d_ids, g_ids = {id(p) for p in net.discriminator_.parameters()}, {id(p) for p in net.module_.parameters()}
+    assert [ids for ids, _ in rec.calls[:2]] == [d_ids, g_ids]
+    # the clipping callback ran first: the recorder sees clipped gradients
+    assert max(norm for _, norm in rec.calls) <= 1e-3 * 1.001
 
 
 def test_divergence_is_reported_not_returned_as_nan(digits_split, monkeypatch):
