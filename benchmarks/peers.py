@@ -85,6 +85,8 @@ Known defects worked around here (each keeps what the library means to compute):
   ``complete_data()`` returns the random initial fill (RMSE 1.38 on
   breast_cancer, about that of random draws): ``transform`` asks for the last
   iteration by number.
+* not worked around: fancyimpute's ``IterativeSVD`` (rank 10 by ARPACK)
+  raises a ValueError on data with 10 features or fewer.
 * OpenCV's Telea inpainting assumes the 0-255 range of 8-bit images, also on
   float32 input: images are mapped onto [0, 255] and back (``OpenCVInpaint``).
 
