@@ -19,7 +19,6 @@ import importlib
 import multiprocessing
 import os
 import platform
-import resource
 import time
 import traceback
 import warnings
@@ -30,6 +29,11 @@ import numpy as np
 import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
+
+try:  # peak memory of a cell's process; Unix only
+    import resource
+except ImportError:  # pragma: no cover - Windows
+    resource = None
 
 from . import datasets
 from .metrics import mae, rmse
@@ -264,7 +268,8 @@ def run_cell(cell):
     row.update(mae=mae(X_test, out, hidden), rmse=rmse(X_test, out, hidden),
                fit_s=t1 - t0, transform_s=t2 - t1, test_rows=len(X_test),
                n_epochs=getattr(est, "n_epochs_", np.nan),
-               peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+               peak_mb=(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                        if resource is not None else np.nan))
     return row
 
 
