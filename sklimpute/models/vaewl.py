@@ -165,23 +165,28 @@ class VAEWLModule(nn.Module):
             return diffusion_fill(x, seen, self.shape)
         return torch.where(seen > 0, x, torch.zeros_like(x))
 
-    def encode(self, x, seen):
-        """Mean and log-variance of ``q(z | x)``; entries not seen are pre-filled."""
-        mu, logvar = self.encoder(self._as_input(self._filled(x, seen))).chunk(2, dim=1)
+    def encode(self, x, seen, filled=False):
+        """Mean and log-variance of ``q(z | x)``; entries not seen are pre-filled.
+
+        ``filled=True``: ``x`` is already ``_filled(x, seen)`` (the fill is
+        computed once per batch for the encoder and the skip path).
+        """
+        x = x if filled else self._filled(x, seen)
+        mu, logvar = self.encoder(self._as_input(x)).chunk(2, dim=1)
         return mu, logvar
 
-    def decode(self, z, x=None, seen=None):
+    def decode(self, z, x=None, seen=None, filled=False):
         """Decoder output (logits or values) as rows of ``n_features``.
 
         The skip path, when there is one, also reads ``x`` and ``seen``;
         without them (decoding a code alone) it reads an image of which
-        nothing is seen.
+        nothing is seen. ``filled``: as in :meth:`encode`.
         """
         out = self.decoder(z).reshape(z.shape[0], self.n_features)
         if self.skip is not None:
             if x is None:
-                x, seen = torch.zeros_like(out), torch.zeros_like(out)
-            x = self._filled(x, seen)
+                x, seen, filled = torch.zeros_like(out), torch.zeros_like(out), False
+            x = x if filled else self._filled(x, seen)
             parts = [self._as_input(t) for t in (out, x, seen)]
             out = out + self.skip(torch.cat(parts, dim=1)).reshape(out.shape)
         return out
@@ -192,11 +197,12 @@ class VAEWLModule(nn.Module):
         ``seen`` (default: ``mask``) marks the entries the encoder may read.
         """
         seen = mask if seen is None else seen
-        mu, logvar = self.encode(x, seen)
+        x = self._filled(x, seen)
+        mu, logvar = self.encode(x, seen, filled=True)
         z = mu
         if self.training:
             z = reparameterize(mu, logvar)
-        return self.decode(z, x, seen), mu, logvar
+        return self.decode(z, x, seen, filled=True), mu, logvar
 
 
 # --------------------------------------------------------------------------- #
@@ -619,14 +625,16 @@ class VAEWLImputer(DeepImputer):
 
     def _impute_batch(self, x, mask):
         module = self.net_.module_
-        mu, _ = module.encode(x, mask)
-        return self._output(module.decode(mu, x, mask))
+        x = module._filled(x, mask)
+        mu, _ = module.encode(x, mask, filled=True)
+        return self._output(module.decode(mu, x, mask, filled=True))
 
     def _sample_batch(self, x, mask):
         module = self.net_.module_
-        mu, logvar = module.encode(x, mask)
+        x = module._filled(x, mask)
+        mu, logvar = module.encode(x, mask, filled=True)
         z = reparameterize(mu, logvar)
-        return self._output(module.decode(z, x, mask))
+        return self._output(module.decode(z, x, mask, filled=True))
 
 
 class VAEImputer(VAEWLImputer):
