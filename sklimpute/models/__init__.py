@@ -12,6 +12,7 @@ tests and its docs page.
 from dataclasses import dataclass, field
 
 from .gain import GAINImputer, SingleImageImputer, SpatialGAINImputer
+from .gaussian import GaussianImputer
 from .glow import GlowImputer
 from .inpainting import InpaintingImputer
 from .matrix_completion import MatrixCompletionImputer
@@ -79,6 +80,10 @@ def register(cls, name, **options):
 
 
 register(MatrixCompletionImputer, "matrix_completion", test_grid={"lam": [0.5, 5.0]})
+# one full covariance: a table imputer (the common tests' 64 features are many
+# for it; a fixed ridge and few EM iterations keep them quick)
+register(GaussianImputer, "gaussian", test_params=dict(ridge=0.1, max_iter=20),
+         test_grid={"ridge": [0.01, 1.0]})
 # an image filter: on the digits read as rows of a table (the common tests'
 # data) it interpolates between unrelated columns; tests/test_inpainting.py
 # tests it on images
