@@ -4,11 +4,11 @@ The imputers exported here are those of the registry,
 :data:`sklimpute.models.REGISTRY`.
 """
 
+from ._version import __version__
 from .base import BaseImputer, DeepImputer
 from .models import REGISTRY
+from .persistence import load
 from .simulate import make_missing
-
-__version__ = "0.1.0"
 
 globals().update({entry.cls.__name__: entry.cls for entry in REGISTRY.values()})
 
@@ -16,6 +16,7 @@ __all__ = [
     "BaseImputer",
     "DeepImputer",
     *sorted(entry.cls.__name__ for entry in REGISTRY.values()),
+    "load",
     "make_missing",
     "__version__",
 ]
