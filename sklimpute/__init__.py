@@ -7,6 +7,7 @@ The imputers exported here are those of the registry,
 from ._version import __version__
 from .base import BaseImputer, DeepImputer
 from .models import REGISTRY
+from .multiple import fit_pooled, rubin_rules
 from .persistence import load
 from .simulate import make_missing
 
@@ -16,7 +17,9 @@ __all__ = [
     "BaseImputer",
     "DeepImputer",
     *sorted(entry.cls.__name__ for entry in REGISTRY.values()),
+    "fit_pooled",
     "load",
     "make_missing",
+    "rubin_rules",
     "__version__",
 ]

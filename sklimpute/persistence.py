@@ -434,12 +434,18 @@ def load(path, device=None, *, trusted=()):
     >>> load(path)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    sklimpute.persistence.ModelFileError: cannot load '...notes.txt': not an sklimpute model file (...)
+    sklimpute.persistence.ModelFileError: cannot load '...notes.txt': not an sklimpute model file (not a zip archive written by sklimpute.save)
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"cannot load {str(path)!r}: no such file")
     target = None if device is None else _resolve_device(device)
+    with open(path, "rb") as f:
+        head = f.read(4)
+    if not zipfile.is_zipfile(path):
+        what = ("truncated or damaged: it begins as a zip archive but its end is missing"
+                if head == b"PK\x03\x04" else "not a zip archive written by sklimpute.save")
+        raise ModelFileError(f"cannot load {str(path)!r}: not an sklimpute model file ({what})")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
@@ -458,7 +464,7 @@ def load(path, device=None, *, trusted=()):
             AttributeError, IndexError, io.UnsupportedOperation) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelFileError(f"cannot load {str(path)!r}: not an sklimpute model file, or a "
-                             f"truncated one ({first})") from None
+                             f"damaged one ({first})") from None
     if not isinstance(payload, dict) or payload.get("format") != _FORMAT:
         raise ModelFileError(f"cannot load {str(path)!r}: a torch file, but not an sklimpute "
                              "model (it was not written by sklimpute.save)")

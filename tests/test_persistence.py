@@ -147,6 +147,7 @@ def test_missing_file(tmp_path):
 @pytest.mark.parametrize("content, message", [
     (b"hello, not a model", "not an sklimpute model file"),
     (b"", "not an sklimpute model file"),
+    (b"PK\x03\x04 and nothing else", "truncated"),
 ])
 def test_foreign_file_clear_error(tmp_path, content, message):
     path = tmp_path / "foreign.skl"
