@@ -225,8 +225,8 @@ def fit_pooled(estimator, draws, y=None, *, attribute="coef_", variance="ols",
         The completions, e.g. ``imputer.sample_imputations(X, m)``.
     y : array-like of shape (n_samples,) or None
         The target (complete).
-    attribute : str, default="coef_"
-        The fitted attribute to pool.
+    attribute : str
+        The fitted attribute to pool (default: ``"coef_"``).
     variance : {"ols", "bootstrap"} or callable, default="ols"
         The complete-data variance of ``attribute`` on each draw:
         ``"ols"`` the classical standard errors of a
