@@ -4,11 +4,12 @@ The imputers exported here are those of the registry,
 :data:`sklimpute.models.REGISTRY`.
 """
 
+from ._version import __version__
 from .base import BaseImputer, DeepImputer
 from .models import REGISTRY
+from .multiple import fit_pooled, rubin_rules
+from .persistence import load
 from .simulate import make_missing
-
-__version__ = "0.1.0"
 
 globals().update({entry.cls.__name__: entry.cls for entry in REGISTRY.values()})
 
@@ -16,6 +17,9 @@ __all__ = [
     "BaseImputer",
     "DeepImputer",
     *sorted(entry.cls.__name__ for entry in REGISTRY.values()),
+    "fit_pooled",
+    "load",
     "make_missing",
+    "rubin_rules",
     "__version__",
 ]

@@ -45,6 +45,8 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from .persistence import save as _save_imputer
+
 __all__ = ["BaseImputer", "DeepImputer", "FeatureScaler", "check_image_shape"]
 
 
@@ -708,6 +710,56 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         seed = self.random_state if isinstance(self.random_state, numbers.Integral) else 0
         return -holdout_error(self, X, metric="mae", holdout=0.2, random_state=seed)
 
+    # ------------------------------------------- saving, multiple imputation
+    def save(self, path):
+        """Write the fitted imputer to a file that :func:`sklimpute.load` reads.
+
+        The file holds parameters, arrays and network weights only, and
+        loading it runs no code (see :mod:`sklimpute.persistence`); a model
+        fitted on a GPU loads on a machine without one.
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file to write (``.skl`` by convention).
+
+        Returns
+        -------
+        path : pathlib.Path
+            The file written.
+        """
+        return _save_imputer(self, path)
+
+    @available_if(lambda self: hasattr(self, "sample_imputations"))
+    def impute_with_spread(self, X, n_draws=20, *, random_state=None):
+        """The mean of ``n_draws`` imputations of X and the per-entry standard deviation.
+
+        Available on the imputers that draw (those with ``sample_imputations``).
+        The mean of the draws is the multiple-imputation point estimate; it
+        may differ from ``transform``, the model's single best guess.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Data with holes.
+        n_draws : int, default=20
+            Number of draws (at least 2).
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draws.
+
+        Returns
+        -------
+        mean : ndarray of shape (n_samples, n_features)
+            Observed entries unchanged, holes the mean of their draws.
+        std : ndarray of shape (n_samples, n_features)
+            Standard deviation of the draws (``ddof=1``); 0 on observed entries.
+        """
+        if int(n_draws) < 2:
+            raise ValueError(f"n_draws must be at least 2 to measure a spread, got {n_draws!r}.")
+        draws = np.asarray(self.sample_imputations(X, n_draws, random_state=random_state),
+                           dtype=np.float64)
+        return draws.mean(axis=0), draws.std(axis=0, ddof=1)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
@@ -870,6 +922,23 @@ class DeepImputer(BaseImputer):
         self.patience = patience
         self.callbacks = callbacks
         self.n_threads = n_threads
+
+    def __setstate__(self, state):
+        # unpickled where the fitted device does not exist (a GPU model on a
+        # CPU machine): skorch maps its nets' weights to the CPU; the imputer
+        # follows, so that transform runs
+        super().__setstate__(state)
+        device = self.__dict__.get("device_")
+        if device is not None and torch.device(device).type == "cuda" and not torch.cuda.is_available():
+            warnings.warn(
+                f"{type(self).__name__} was fitted on {device}, and CUDA is not available "
+                "here: it is moved to the CPU.", UserWarning, stacklevel=2)
+            self.device_ = torch.device("cpu")
+            for value in vars(self).values():
+                if isinstance(getattr(value, "module_", None), torch.nn.Module):
+                    value.device = "cpu"
+                    for name in list(value._modules) + list(value._criteria):
+                        getattr(value, name + "_").to("cpu")
 
     def _threads(self):
         from .training import torch_threads

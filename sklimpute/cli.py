@@ -3,6 +3,9 @@
 ::
 
     sklimpute impute data.csv -o filled.csv --method matrix_completion --set lam=1.0
+    sklimpute fit data.csv --method gain --save model.skl
+    sklimpute impute new.csv --model model.skl -o filled.csv
+    sklimpute impute new.csv --model model.skl --draws 20 -o draws.csv
     sklimpute compare --data mnist --rates 0.2,0.5 --methods matrix_completion,knn
     sklimpute demo
 
@@ -24,6 +27,8 @@ from . import benchmark
 from .base import default_n_threads
 from .benchmark import all_methods
 from .models import REGISTRY
+from .multiple import check_can_draw
+from .persistence import ModelFileError, load
 
 
 def compare_excluded():
@@ -130,24 +135,101 @@ def write_table(data, path, index=False):
         raise CLIError(f"cannot write {str(path)!r}: {exc}") from None
 
 
-def cmd_impute(args):
+def load_model(path):
+    """:func:`sklimpute.load`, its errors as :class:`CLIError`."""
+    try:
+        return load(path)
+    except (FileNotFoundError, ModelFileError) as exc:
+        raise CLIError(str(exc)) from None
+
+
+def _fit(est, data):
+    from threadpoolctl import threadpool_limits
+
+    try:
+        with threadpool_limits(limits=default_n_threads()):
+            return est.fit(data)
+    except ValueError as exc:
+        raise CLIError(str(exc).splitlines()[0]) from None
+
+
+def cmd_fit(args):
     data = read_table(args.input)
     est = make_imputer(args.method, parse_shape(args.shape), parse_settings(args.set),
                        verbose=0 if args.quiet else 1)
+    if not hasattr(est, "save"):
+        raise CLIError(f"{args.method} is a scikit-learn baseline, which sklimpute cannot save; "
+                       f"choose one of: {', '.join(REGISTRY)}")
+    start = time.perf_counter()
+    _fit(est, data)
+    try:
+        est.save(args.save)
+    except OSError as exc:
+        raise CLIError(f"cannot write {str(args.save)!r}: {exc}") from None
+    if not args.quiet:
+        print(f"fitted {args.method} on {len(data)} rows in {time.perf_counter() - start:.1f}s "
+              f"-> {args.save}", file=sys.stderr)
+    return 0
+
+
+def long_table(draws, data):
+    """Draws ``(m, n, d)`` as one table: a ``draw`` column, then the data's columns.
+
+    Row labels repeat the input's (its index when it had one); ``.npy``
+    output keeps the 3-d array instead.
+    """
+    m, n = draws.shape[:2]
+    columns = list(data.columns) if isinstance(data, pd.DataFrame) else list(range(draws.shape[2]))
+    index = data.index if isinstance(data, pd.DataFrame) else pd.RangeIndex(n)
+    frame = pd.DataFrame(draws.reshape(m * n, -1), columns=columns,
+                         index=np.tile(np.asarray(index), m))
+    frame.insert(0, "draw", np.repeat(np.arange(m), n))
+    return frame
+
+
+def cmd_impute(args):
+    data = read_table(args.input)
+    if args.model:
+        given = [f"--{name}" for name in ("method", "shape", "set") if getattr(args, name)]
+        if given:
+            raise CLIError(f"--model gives a fitted imputer: {', '.join(given)} cannot change it "
+                           "(use them with 'sklimpute fit')")
+        est = load_model(args.model)
+        what = f"the model {args.model}"
+    else:
+        method = args.method or "matrix_completion"
+        est = make_imputer(method, parse_shape(args.shape), parse_settings(args.set),
+                           verbose=0 if args.quiet else 1)
+        what = method
     if isinstance(data, pd.DataFrame):
         est.set_output(transform="pandas")
-    from threadpoolctl import threadpool_limits
-
     start = time.perf_counter()
-    try:
-        with threadpool_limits(limits=default_n_threads()):
-            out = est.fit_transform(data)
-    except ValueError as exc:
-        raise CLIError(str(exc).splitlines()[0]) from None
-    write_table(out, args.output, index=getattr(data, "attrs", {}).get("index_column", False))
+    has_index = getattr(data, "attrs", {}).get("index_column", False)
+    if args.draws is not None:
+        if args.draws < 1:
+            raise CLIError(f"--draws must be a positive number of draws, got {args.draws}")
+        try:
+            check_can_draw(est)
+        except ValueError as exc:
+            raise CLIError(str(exc)) from None
+        if not args.model:
+            _fit(est, data)
+        try:
+            draws = est.sample_imputations(data, args.draws, random_state=args.seed)
+        except ValueError as exc:
+            raise CLIError(str(exc).splitlines()[0]) from None
+        out = draws if Path(args.output).suffix.lower() == ".npy" else long_table(draws, data)
+        write_table(out, args.output, index=has_index)
+    else:
+        try:
+            out = est.transform(data) if args.model else _fit(est, data).transform(data)
+        except ValueError as exc:
+            raise CLIError(str(exc).splitlines()[0]) from None
+        write_table(out, args.output, index=has_index)
     if not args.quiet:
         n_missing = int(pd.DataFrame(data).isna().to_numpy().sum())
-        print(f"imputed {n_missing} missing entries with {args.method} in "
+        drawn = f" ({args.draws} draws)" if args.draws else ""
+        print(f"imputed {n_missing} missing entries{drawn} with {what} in "
               f"{time.perf_counter() - start:.1f}s -> {args.output}", file=sys.stderr)
     return 0
 
@@ -308,12 +390,28 @@ def build_parser():
     p = sub.add_parser("impute", help="fill the missing entries of a CSV/TSV/Parquet/.npy file")
     p.add_argument("input", help="file with holes: empty cells or NaN are missing")
     p.add_argument("-o", "--output", required=True, help="where to write the completed file")
+    p.add_argument("--method", help="imputer name (default: matrix_completion): "
+                   f"{', '.join(all_methods())}")
+    p.add_argument("--model", help="a model file written by 'sklimpute fit --save': impute "
+                   "with it, without fitting")
+    p.add_argument("--draws", type=int, help="write this many random imputations (multiple "
+                   "imputation) as one long table with a 'draw' column (.npy: an array of shape "
+                   "(draws, rows, columns))")
+    p.add_argument("--seed", type=int, default=0, help="seed of the draws")
+    p.add_argument("--shape", help="image shape H,W or C,H,W when each row is an image")
+    p.add_argument("--set", nargs="*", metavar="KEY=VALUE", help="imputer parameters")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    p.set_defaults(func=cmd_impute)
+
+    p = sub.add_parser("fit", help="fit an imputer on a file with holes and save it")
+    p.add_argument("input", help="file with holes: empty cells or NaN are missing")
+    p.add_argument("--save", required=True, help="the model file to write (e.g. model.skl)")
     p.add_argument("--method", default="matrix_completion",
                    help=f"imputer name: {', '.join(all_methods())}")
     p.add_argument("--shape", help="image shape H,W or C,H,W when each row is an image")
     p.add_argument("--set", nargs="*", metavar="KEY=VALUE", help="imputer parameters")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
-    p.set_defaults(func=cmd_impute)
+    p.set_defaults(func=cmd_fit)
 
     def compare_args(p, data, rates, methods_help):
         p.add_argument("--data", default=data, help="digits, mnist, or a file of complete rows")

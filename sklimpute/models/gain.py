@@ -502,6 +502,12 @@ class _GAINBase(DeepImputer):
         return self.net_.impute(x, mask, noise=self.net_.noise / 2).clamp(0.0, 1.0)
 
     def _sample_batch(self, x, mask):
+        if getattr(self, "prefill", "noise") != "noise":
+            raise ValueError(
+                f"{type(self).__name__}(prefill={self.prefill!r}) cannot draw imputations: its "
+                "generator reads a deterministic fill of the holes instead of noise, so every "
+                "draw would be the same. Fit it with prefill='noise' for multiple imputation."
+            )
         return self.net_.impute(x, mask).clamp(0.0, 1.0)
 
 

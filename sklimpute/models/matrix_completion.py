@@ -34,6 +34,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from ..base import BaseImputer
@@ -705,6 +706,11 @@ class MatrixCompletionImputer(BaseImputer):
         Its singular values, after soft-thresholding (in decreasing order).
     rank_ : int
         Rank of the completed training matrix (0 with ``per_image=True``).
+    residual_std_ : ndarray of shape (n_features,) or None
+        Root mean square residual of the observed training entries around
+        the completed matrix, per feature (per channel for images), in the
+        standardised units; the noise of :meth:`sample_imputations`. None
+        with ``per_image=True`` (each image gives its own).
     n_iter_ : int
         Number of FISTA iterations run by ``fit``, the ``lam="auto"`` path
         included (with ``per_image=True``: those of the path, 0 for a given
@@ -898,6 +904,7 @@ class MatrixCompletionImputer(BaseImputer):
         self.lam_fraction_ = None
         self.rank_ = 0
         self.n_iter_ = 0
+        self.residual_std_ = None
         if self.per_image:
             if self.image_shape_ is None:
                 raise ValueError(
@@ -935,7 +942,77 @@ class MatrixCompletionImputer(BaseImputer):
         self.singular_values_ = s
         self.rank_ = int(s.size)
         self.n_iter_ = int(n_iter)
+        self.residual_std_ = self._residual_std(X, observed, self._impute(X, observed))
         return self
+
+    def _residual_std(self, X, observed, Z):
+        """Root mean square of ``X - Z`` on the observed entries, per feature (channel)."""
+        r2 = np.where(observed, (X - Z) ** 2, 0.0)
+        count = observed.astype(np.float64)
+        if self.image_shape_ is not None:  # pooled per channel, as the scaling
+            c = self.image_shape_[0]
+            r2 = r2.reshape(len(r2), c, -1).sum(axis=2)
+            count = count.reshape(len(count), c, -1).sum(axis=2)
+            hw = X.shape[1] // c
+            return np.repeat(np.sqrt(r2.sum(axis=0) / np.maximum(count.sum(axis=0), 1)), hw)
+        return np.sqrt(r2.sum(axis=0) / np.maximum(count.sum(axis=0), 1))
+
+    def sample_imputations(self, X, n_draws=5, *, random_state=None):
+        """Draw several completions of X under a Gaussian noise model.
+
+        Matrix completion gives one completion, the low-rank fit ``Z``. Each
+        draw adds independent Gaussian noise to ``Z`` on the holes, with the
+        residual variance of the observed entries: per feature (per channel
+        for images) that of ``fit``'s observed entries around its solution
+        (``residual_std_``); with ``per_image=True``, per image and channel,
+        that of the image's own observed pixels. Imputations are then clipped
+        as ``transform`` clips. The noise is the model's error on the entries
+        it saw, which tends to be smaller than its error on the holes, and
+        the low-rank structure itself is not redrawn: intervals from these
+        draws are likely too narrow (the coverage measured is in
+        ``benchmarks/results/calibration.md``).
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Data with holes.
+        n_draws : int, default=5
+            Number of completions.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the noise.
+
+        Returns
+        -------
+        draws : ndarray of shape (n_draws, n_samples, n_features)
+            Completions; the observed entries are identical in every draw.
+        """
+        check_is_fitted(self)
+        X, _ = self._validate_X(X, reset=False, mask=False)
+        rng = check_random_state(random_state)
+        draws = np.empty((int(n_draws),) + X.shape, dtype=X.dtype)
+
+        def sample(Xs, obs):
+            Z = self._impute(Xs, obs)
+            std = self.residual_std_
+            if self.per_image:
+                c = self.image_shape_[0]
+                r2 = np.where(obs, (Xs - Z) ** 2, 0.0).reshape(len(Z), c, -1).sum(axis=2)
+                count = obs.reshape(len(Z), c, -1).sum(axis=2)
+                std = np.repeat(np.sqrt(r2 / np.maximum(count, 1)), Z.shape[1] // c, axis=1)
+            Z = Z + rng.standard_normal(Z.shape) * std
+            if self._bounds is not None:
+                Z = np.clip(Z, *self._bounds)
+            elif self.per_image and self.clip_range_ is not None:
+                n, c = len(Z), self.image_shape_[0]
+                view, x, o = Z.reshape(n, c, -1), Xs.reshape(n, c, -1), obs.reshape(n, c, -1)
+                low = np.minimum(self.clip_range_[0], np.where(o, x, np.inf).min(axis=2))
+                high = np.maximum(self.clip_range_[1], np.where(o, x, -np.inf).max(axis=2))
+                Z = np.clip(view, low[:, :, None], high[:, :, None]).reshape(n, -1)
+            return Z
+
+        for k in range(int(n_draws)):
+            self._impute_array(X, impute=sample, out=draws[k])
+        return draws
 
     # ------------------------------------------------------------- transform
     def _transform_batch_size(self):
