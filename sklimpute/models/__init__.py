@@ -11,11 +11,12 @@ tests and its docs page.
 
 from dataclasses import dataclass, field
 
-from .gain import GAINImputer, SingleImageImputer, SpatialGAINImputer
+from .gain import GAINImputer, SpatialGAINImputer
 from .glow import GlowImputer
 from .inpainting import InpaintingImputer
 from .matrix_completion import MatrixCompletionImputer
 from .misgan import MisGANImputer
+from .single_image import SingleImageImputer
 from .vaewl import VAEImputer, VAEWLImputer
 from .vsae import VSAEImputer
 
