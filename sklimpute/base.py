@@ -32,6 +32,7 @@ from contextlib import nullcontext
 
 import numpy as np
 import torch
+from skorch.callbacks import EarlyStopping
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.impute import MissingIndicator
 from sklearn.utils import check_random_state
@@ -44,6 +45,8 @@ from sklearn.utils.validation import (
     check_is_fitted,
     validate_data,
 )
+
+from .categorical import check_numeric_columns
 
 __all__ = ["BaseImputer", "DeepImputer", "FeatureScaler", "check_image_shape"]
 
@@ -99,28 +102,6 @@ def check_image_shape(shape, n_features):
             "the shape of one image, or shape=None for tabular data."
         )
     return dims
-
-
-def _check_numeric_columns(X):
-    """Name the non-numeric columns of a DataFrame before they break validation."""
-    dtypes = getattr(X, "dtypes", None)
-    if dtypes is None or not hasattr(X, "columns"):
-        return
-    bad = []
-    for name, dtype in zip(X.columns, dtypes):
-        kind = getattr(dtype, "kind", "O")
-        if kind in "biuf":
-            continue
-        # pandas extension dtypes (Float64, Int64, boolean) are numeric too
-        if getattr(dtype, "_is_numeric", False):
-            continue
-        bad.append(f"{name!r} ({dtype})")
-    if bad:
-        raise ValueError(
-            "X has non-numeric column(s): " + ", ".join(bad) + ". This imputer works "
-            "on numbers: encode categorical columns first (for example with "
-            "sklearn.preprocessing.OrdinalEncoder) or drop them."
-        )
 
 
 class FeatureScaler:
@@ -367,9 +348,10 @@ class BaseImputer(TransformerMixin, BaseEstimator):
 
         The default rejects non-numeric DataFrame columns with a clear error.
         An imputer that handles categorical features (VSAE) overrides it to
-        replace them by numeric codes (learning the categories when ``reset``).
+        replace them by numeric codes (learning the categories when ``reset``)
+        with a :class:`~sklimpute.categorical.CategoricalEncoder`.
         """
-        _check_numeric_columns(X)
+        check_numeric_columns(X)
         return X
 
     def _check_fit_input(self, X):
@@ -887,12 +869,21 @@ class DeepImputer(BaseImputer):
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         self._seed = seed
         with self._threads(), seeded(seed, self.device_):
-            net = self._build_net(X.shape[1], **net_defaults(self, X.shape[0], seed))
+            net = self._build_net(X.shape[1], **net_defaults(self, X.shape[0], seed,
+                                                             early_stopping=self._early_stopping()))
             net.fit(MaskedDataset(X, observed, device=self.device_), None)
         self.net_ = net
         self.history_ = net.history
         self.n_epochs_ = len(net.history)
         return self
+
+    def _early_stopping(self):
+        """The early-stopping callback class ``fit`` uses when ``patience`` is set (a hook).
+
+        skorch's :class:`~skorch.callbacks.EarlyStopping`; a model with a
+        warm-up returns :class:`~sklimpute.training.WarmupEarlyStopping`.
+        """
+        return EarlyStopping
 
     def _max_epochs(self, n_samples):
         """The epochs to train for on ``n_samples`` rows: ``epochs`` (a hook for "auto")."""

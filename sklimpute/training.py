@@ -9,8 +9,9 @@
   ``get_loss`` (or ``train_step`` for adversarial training), never
   ``fit_loop``.
 * :func:`net_defaults` turns an imputer's common parameters into skorch
-  arguments: validation split, early stopping with best-weights restore,
-  progress output, user callbacks.
+  arguments: validation split, early stopping with best-weights restore
+  (:class:`WarmupEarlyStopping` for models with a warm-up), progress output,
+  user callbacks.
 * :func:`seeded` and :func:`torch_threads` set torch's random state and thread
   count for the duration of a block and restore them afterwards, so fitting
   an imputer never changes the caller's global state.
@@ -32,6 +33,7 @@ __all__ = [
     "EpochProgressBar",
     "ImputerNet",
     "MaskedDataset",
+    "WarmupEarlyStopping",
     "hide_entries",
     "net_defaults",
     "seeded",
@@ -349,6 +351,23 @@ class AdversarialNet(ImputerNet):
                 )
 
 
+class WarmupEarlyStopping(EarlyStopping):
+    """:class:`skorch.callbacks.EarlyStopping` that starts counting after the warm-up.
+
+    The best model is chosen among the epochs after ``warmup_epochs`` (the
+    warm-up is a pre-training phase), and the patience only runs then.
+    """
+
+    def __init__(self, *args, warmup_epochs=0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.warmup_epochs = warmup_epochs
+
+    def on_epoch_end(self, net, **kwargs):
+        if len(net.history) <= int(self.warmup_epochs):
+            return
+        super().on_epoch_end(net, **kwargs)
+
+
 class EpochProgressBar(Callback):
     """A tqdm bar over the epochs that shows the latest losses."""
 
@@ -372,7 +391,7 @@ class EpochProgressBar(Callback):
         return state
 
 
-def net_defaults(imputer, n_samples, seed):
+def net_defaults(imputer, n_samples, seed, *, early_stopping=EarlyStopping):
     """skorch arguments from a :class:`~sklimpute.base.DeepImputer`'s parameters.
 
     Parameters
@@ -386,6 +405,11 @@ def net_defaults(imputer, n_samples, seed):
         and must leave two to train on).
     seed : int
         Seed of the validation split.
+    early_stopping : callable, default=skorch's EarlyStopping
+        The early-stopping callback's class (or a ``functools.partial`` of
+        one), called as ``early_stopping(monitor=..., patience=...,
+        load_best=True)`` when ``imputer.patience`` is not None; VSAE passes
+        :class:`WarmupEarlyStopping`.
 
     Returns
     -------
@@ -399,7 +423,7 @@ def net_defaults(imputer, n_samples, seed):
     callbacks = []
     if imputer.patience is not None:
         callbacks.append(
-            ("early_stopping", EarlyStopping(monitor=monitor, patience=imputer.patience, load_best=True))
+            ("early_stopping", early_stopping(monitor=monitor, patience=imputer.patience, load_best=True))
         )
     if imputer.verbose == 1:
         callbacks.append(("epoch_progress", EpochProgressBar()))

@@ -40,20 +40,21 @@ The file reads top to bottom as the paper:
 """
 
 import numbers
+from functools import partial
 
 import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
-from skorch.callbacks import EarlyStopping
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from ..base import DeepImputer, _check_numeric_columns
-from ..nn import GroupedBatchNorm, GroupedLinear, init_he, kl_standard_normal, reparameterize
-from ..training import ImputerNet, MaskedDataset, seeded
+from ..base import DeepImputer
+from ..categorical import CategoricalEncoder, check_numeric_columns
+from ..nn import MLP, GroupedMLP, init_he, kl_standard_normal, reparameterize
+from ..training import ImputerNet, MaskedDataset, WarmupEarlyStopping, seeded
 
 __all__ = ["Layout", "VSAEImputer", "VSAEModule", "VSAENet", "vsae_loss"]
 
@@ -134,30 +135,6 @@ class Layout:
             self.category_entries[r, :card[c]] = self.offsets[c] + np.arange(card[c])
 
 
-def _paper_mlp(n_in, width, n_out, n_layers, *, batchnorm, groups=None):
-    """Appendix B.2's stack: Linear -> [BatchNorm] -> LeakyReLU -> (Linear -> LeakyReLU) x (n-1) -> Linear.
-
-    With ``groups`` every layer is grouped (one independent network per
-    modality, all evaluated in one batched product).
-    """
-    if groups is None:
-        linear, norm = nn.Linear, nn.BatchNorm1d
-    else:
-        def linear(i, o):
-            return GroupedLinear(groups, i, o)
-
-        def norm(w):
-            return GroupedBatchNorm(groups, w)
-    layers = [linear(n_in, width)]
-    if batchnorm:
-        layers.append(norm(width))
-    layers.append(nn.LeakyReLU())
-    for _ in range(n_layers - 1):
-        layers += [linear(width, width), nn.LeakyReLU()]
-    layers.append(linear(width, n_out))
-    return nn.Sequential(*layers)
-
-
 # --------------------------------------------------------------------------- #
 # 2. The networks
 # --------------------------------------------------------------------------- #
@@ -219,11 +196,19 @@ class VSAEModule(nn.Module):
             self.register_buffer(name, torch.as_tensor(getattr(lay, name), dtype=torch.long), persistent=False)
         self.register_buffer("n_categories", torch.as_tensor(lay.cardinalities[lay.categorical]),
                              persistent=False)
-        self.unimodal = _paper_mlp(lay.modality_width, encoder_width, 2 * L, n_layers,
-                                   batchnorm=encoder_batchnorm, groups=M)
-        self.multimodal = _paper_mlp(E + M, encoder_width, 2 * M * L, n_layers, batchnorm=encoder_batchnorm)
-        self.mask_decoder = _paper_mlp(M * L, mask_decoder_width, M, n_layers, batchnorm=decoder_batchnorm)
-        self.data_decoder = _paper_mlp(M * L + M, decoder_width, E, n_layers, batchnorm=decoder_batchnorm)
+        # Appendix B.2's stacks: n_layers hidden layers, LeakyReLU, batch norm
+        # after the first one only
+        def norm(on):
+            return "first" if on else False
+
+        self.unimodal = GroupedMLP(M, lay.modality_width, [encoder_width] * n_layers, 2 * L,
+                                   activation=nn.LeakyReLU, batchnorm=norm(encoder_batchnorm))
+        self.multimodal = MLP(E + M, [encoder_width] * n_layers, 2 * M * L, activation=nn.LeakyReLU,
+                              batchnorm=norm(encoder_batchnorm))
+        self.mask_decoder = MLP(M * L, [mask_decoder_width] * n_layers, M, activation=nn.LeakyReLU,
+                                batchnorm=norm(decoder_batchnorm))
+        self.data_decoder = MLP(M * L + M, [decoder_width] * n_layers, E, activation=nn.LeakyReLU,
+                                batchnorm=norm(decoder_batchnorm))
         # LeakyReLU gain: with PyTorch's default initialisation the KL term
         # collapsed every posterior before the decoder learned to read it
         init_he(self, negative_slope=0.01)
@@ -499,38 +484,9 @@ class VSAENet(ImputerNet):
         self.history.record("xu_loss", float(np.mean(values)) if values else 0.0)
 
 
-class WarmupEarlyStopping(EarlyStopping):
-    """:class:`skorch.callbacks.EarlyStopping` that starts counting after the warm-up.
-
-    The best model is chosen among the epochs after ``warmup_epochs`` (the
-    warm-up is a pre-training phase), and the patience only runs then.
-    """
-
-    def __init__(self, *args, warmup_epochs=0, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.warmup_epochs = warmup_epochs
-
-    def on_epoch_end(self, net, **kwargs):
-        if len(net.history) <= int(self.warmup_epochs):
-            return
-        super().on_epoch_end(net, **kwargs)
-
-
 # --------------------------------------------------------------------------- #
 # 5. The imputer
 # --------------------------------------------------------------------------- #
-
-
-def _is_numeric_dtype(dtype):
-    return pd.api.types.is_numeric_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype)
-
-
-def _sorted_unique(values):
-    uniq = pd.unique(pd.Series(values, dtype=object))
-    try:
-        return sorted(uniq)
-    except TypeError:
-        return sorted(uniq, key=str)
 
 
 class VSAEImputer(DeepImputer):
@@ -615,15 +571,11 @@ class VSAEImputer(DeepImputer):
         objective. *Ours*: 0 drops the term (and the first pass of every
         batch, a pass without gradients): the model is then trained on
         real targets only. With few rows those self-made targets teach the
-        model its own guesses: on ``benchmarks/vsae.py``'s breast_cancer
-        splits (455 training rows, 3 seeds, ``beta=0.01, hide_rate=0.3``,
-        zeros in the holes, no batch norm, batches of 64, 300 epochs;
-        ``benchmarks/vsae_diagnostics.py``) the term raised the NRMSE from
-        0.440 to 0.490.
+        model its own guesses (measured on :ref:`vsae`).
     batchnorm : bool, default=True
         Batch norm after the first layer of the decoders and (tables) of the
-        encoders, as in Appendix B.2. False: none anywhere (ours; on the
-        small tables of ``benchmarks/vsae.py`` slightly better).
+        encoders, as in Appendix B.2. False: none anywhere (ours; part of the
+        small-table settings of the Notes).
     imputation_draws : int >= 0, default=20
         *Ours; the paper decodes one sample.* ``transform`` fills each hole
         with the mean of this many decoded draws (latent codes from the
@@ -633,9 +585,7 @@ class VSAEImputer(DeepImputer):
         the category of highest mean probability. The draws are seeded, so
         ``transform`` is repeatable. 0 decodes the proposal's mean once
         (deterministic, the fastest). Acts in ``transform`` only (no refit).
-        On ``benchmarks/vsae.py`` (``beta=0.1, hide_rate=0.3``, 3 seeds) 20
-        draws against that single pass: NRMSE 0.505 against 0.518 on
-        breast_cancer, MSE 0.0655 against 0.0698 on MNIST+MNIST at 0.7.
+        :ref:`vsae` compares the two.
     fill : {"auto", "noise", "zeros"}, default="auto"
         What replaces unobserved inputs of the encoders in training:
         standard-normal noise (the paper's tables) or zeros (its images).
@@ -751,12 +701,9 @@ class VSAEImputer(DeepImputer):
     recommend ``beta=0.01, hide_rate=0.3, unobserved_weight=0,
     batchnorm=False, fill="zeros", batch_size=32`` with a fixed budget
     (``epochs=300, patience=None, validation_fraction=0``). Each departs
-    from the paper and each helped on ``benchmarks/vsae.py``; together they
-    took breast_cancer's NRMSE from 0.505 (``beta=0.1, hide_rate=0.3``) to
-    0.430 (iterative imputation 0.413; on three further seeds 0.433 against
-    matrix completion's 0.410), and beat the mode on the categorical
-    Phishing table. Generation suffers: the generated masks' missing share
-    drifts from the truth by up to 0.12.
+    from the paper; they trade part of the mask model (the generated masks'
+    missing share drifts) for imputation. :ref:`vsae` has the measurements
+    behind them and the reproduction of the paper's tables.
 
     The per-modality encoders are grouped layers
     (:class:`~sklimpute.nn.GroupedLinear`): their parameters are stacked
@@ -884,7 +831,7 @@ class VSAEImputer(DeepImputer):
         self.fill = fill
         self.reconstruction = reconstruction
 
-    # ------------------------------------------------------- categorical input
+    # ------------------------------------------------------------ scaling, categories
     def _reconstruction(self):
         if self.reconstruction == "auto":
             return "bce" if self.shape is not None else "mse"
@@ -894,111 +841,28 @@ class VSAEImputer(DeepImputer):
     def _scaling(self):
         return "minmax" if self._reconstruction() == "bce" else "standard"
 
-    def _categorical_mask(self, X):
-        """Boolean mask of the categorical columns of the raw ``X`` (fit)."""
-        d = X.shape[1]
-        mask = np.zeros(d, dtype=bool)
-        columns = list(X.columns) if hasattr(X, "columns") else None
-        if columns is not None and self.shape is None:
-            mask |= np.array([not _is_numeric_dtype(t) for t in X.dtypes], dtype=bool)
-        cf = self.categorical_features
-        if cf is None:
-            return mask
-        cf = np.asarray(cf)
-        if cf.dtype == bool:
-            if cf.shape != (d,):
-                raise ValueError(
-                    f"categorical_features as a boolean mask must have one entry per feature "
-                    f"({d}), got shape {cf.shape}.")
-            return mask | cf
-        if cf.dtype.kind in "OUS":
-            if columns is None:
-                raise ValueError("categorical_features given by name needs X as a DataFrame.")
-            unknown = [c for c in cf.ravel() if c not in columns]
-            if unknown:
-                raise ValueError(f"categorical_features names {unknown} are not columns of X.")
-            mask[[columns.index(c) for c in cf.ravel()]] = True
-            return mask
-        if cf.dtype.kind not in "iu" or cf.ndim != 1 or (cf.size and (cf.min() < -d or cf.max() >= d)):
-            raise ValueError(
-                f"categorical_features must be indices in [0, {d}), a boolean mask or column names; "
-                f"got {self.categorical_features!r}.")
-        mask[cf] = True
-        return mask
-
-    def _column(self, X, j):
-        return X.iloc[:, j] if hasattr(X, "iloc") else X[:, j]
-
-    def _missing(self, values):
-        missing = np.asarray(pd.isna(values), dtype=bool)
-        return missing
-
     def _encode_columns(self, X, *, reset):
         """Replace categorical columns by their codes (NaN where missing).
 
-        In ``fit`` (``reset``) the categorical columns and their categories
-        are learned: a pandas categorical dtype's categories in order, or the
-        sorted observed values.
+        In ``fit`` (``reset``) a :class:`~sklimpute.categorical.CategoricalEncoder`
+        learns the categorical columns and their categories: a pandas
+        categorical dtype's categories in order, or the sorted observed values.
         """
         if not hasattr(X, "iloc") and not hasattr(X, "shape"):
             X = np.asarray(X)
         if reset:
-            self.categorical_ = None
+            self._categorical_encoder = None
             if X.ndim == 2:
-                cat = self._categorical_mask(X)
-                if cat.any():
-                    self.categorical_ = cat
-                    self.categories_ = [None] * X.shape[1]
-                    self._category_dtypes = [None] * X.shape[1]
-                    for j in np.flatnonzero(cat):
-                        col = self._column(X, j)
-                        dtype = getattr(col, "dtype", None)
-                        if isinstance(dtype, pd.CategoricalDtype):
-                            cats = list(dtype.categories)
-                        else:
-                            cats = _sorted_unique(np.asarray(col, dtype=object)[~self._missing(col)])
-                        self.categories_[j] = np.asarray(cats)
-                        self._category_dtypes[j] = dtype
-        cat = getattr(self, "categorical_", None)
-        if cat is None or not cat.any() or X.ndim != 2 or X.shape[1] != len(cat):
-            _check_numeric_columns(X)
-            return X
-        if not (isinstance(self.missing_values, float) and np.isnan(self.missing_values)):
-            raise ValueError("Categorical features need missing_values=np.nan.")
-        codes = {}
-        for j in np.flatnonzero(cat):
-            col = self._column(X, j)
-            values = np.asarray(col, dtype=object)
-            missing = self._missing(col)
-            cats = self.categories_[j]
-            c = pd.Index(cats, dtype=object).get_indexer(pd.Index(values, dtype=object))
-            c = np.where(missing, -1, c)
-            unknown = (c < 0) & ~missing
-            if unknown.any():
-                raise ValueError(
-                    f"Feature {j} has categories not seen in fit: "
-                    f"{_sorted_unique(values[unknown])[:5]}.")
-            codes[j] = np.where(missing, np.nan, c.astype(np.float64))
-        if hasattr(X, "iloc"):
-            X = X.copy()
-            for j, c in codes.items():
-                X.isetitem(j, c)
-            _check_numeric_columns(X)
-            return X
-        arr = np.asarray(X)
-        if arr.dtype.kind not in "biuf":
-            out = np.empty(arr.shape, dtype=np.float64)
-            for j in np.flatnonzero(~cat):
-                try:
-                    out[:, j] = arr[:, j].astype(np.float64)
-                except (TypeError, ValueError) as exc:
-                    raise ValueError(f"X contains values that are not numbers ({exc}) in feature {j}, "
-                                     "which is not in categorical_features.") from exc
-        else:
-            out = arr.astype(np.float64 if arr.dtype.kind != "f" else arr.dtype, copy=True)
-        for j, c in codes.items():
-            out[:, j] = c
-        return out
+                encoder = CategoricalEncoder(self.categorical_features, infer=self.shape is None).fit(X)
+                self._categorical_encoder = encoder
+                self.categorical_, self.categories_ = encoder.categorical_, encoder.categories_
+        encoder = getattr(self, "_categorical_encoder", None)
+        if encoder is not None and encoder.encodes(X):
+            if not (isinstance(self.missing_values, float) and np.isnan(self.missing_values)):
+                raise ValueError("Categorical features need missing_values=np.nan.")
+            X = encoder.transform(X)
+        check_numeric_columns(X)
+        return X
 
     def _decode_columns(self, out, X=None, columns=None, as_frame=True):
         """Codes of the categorical columns back to their categories.
@@ -1007,33 +871,9 @@ class VSAEImputer(DeepImputer):
         added indicator columns). Numeric categories are written into the
         float array; with non-numeric categories a DataFrame is returned.
         """
-        cat = getattr(self, "categorical_", None)
-        if cat is None:
-            return out
-        columns = np.arange(out.shape[-1]) if columns is None else columns
-        frame = {}
-        for k, j in enumerate(columns):
-            if j < 0 or not cat[j]:
-                continue
-            cats = self.categories_[j]
-            codes = out[..., k]
-            valid = np.isfinite(codes) & (codes >= 0) & (codes < len(cats))
-            idx = np.where(valid, codes, 0).astype(np.int64)
-            if cats.dtype.kind in "biuf":
-                out[..., k] = np.where(valid, cats[idx] if len(cats) else np.nan, np.nan)
-            elif out.ndim == 2 and as_frame:
-                dtype = self._category_dtypes[j]
-                if isinstance(dtype, pd.CategoricalDtype):
-                    frame[k] = pd.Categorical.from_codes(np.where(valid, idx, -1), dtype=dtype)
-                else:
-                    frame[k] = pd.array(np.where(valid, cats[idx], None), dtype=dtype)
-        if not frame:
-            return out
-        names = self.get_feature_names_out()
-        df = pd.DataFrame(out, columns=names, index=getattr(X, "index", None))
-        for k, col in frame.items():
-            df.isetitem(k, col)
-        return df
+        return self._categorical_encoder.inverse_transform(
+            out, columns=columns, names=self.get_feature_names_out(), index=getattr(X, "index", None),
+            as_frame=as_frame)
 
     def _output_columns(self):
         d = self.n_features_in_
@@ -1044,10 +884,6 @@ class VSAEImputer(DeepImputer):
 
     # ------------------------------------------------------------------- fit
     def _fit(self, X, observed):
-        if getattr(self, "categorical_", None) is None:
-            self.categorical_ = np.zeros(X.shape[1], dtype=bool)
-            self.categories_ = [None] * X.shape[1]
-            self._category_dtypes = [None] * X.shape[1]
         cat = self.categorical_
         if cat.any():
             # the base class scaled the codes: undo it and make the scaling the identity there
@@ -1103,13 +939,11 @@ class VSAEImputer(DeepImputer):
                 "exactly once.")
         return groups
 
+    def _early_stopping(self):
+        # the warm-up is a pre-training phase: patience and the best epoch count after it
+        return partial(WarmupEarlyStopping, warmup_epochs=self.warmup_epochs)
+
     def _build_net(self, n_features, **net_kwargs):
-        callbacks = [
-            (name, WarmupEarlyStopping(monitor=cb.monitor, patience=cb.patience, load_best=cb.load_best,
-                                       warmup_epochs=self.warmup_epochs))
-            if name == "early_stopping" else (name, cb)
-            for name, cb in net_kwargs.pop("callbacks")
-        ]
         net_kwargs["lr"] = self.lr_
         return VSAENet(
             VSAEModule,
@@ -1128,7 +962,6 @@ class VSAEImputer(DeepImputer):
             hide_rate=self.hide_rate,
             beta=self.beta,
             unobserved_weight=self.unobserved_weight,
-            callbacks=callbacks,
             **net_kwargs,
         )
 
