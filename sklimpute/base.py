@@ -1,6 +1,7 @@
 """The estimator bases every sklimpute imputer is built on.
 
-:class:`BaseImputer` implements the contract of ``DESIGN.md`` once: input
+:class:`BaseImputer` implements the estimator contract (see the
+contributing page, ``docs/architecture.rst``) once: input
 validation (numpy, pandas, any float dtype, ``missing_values``), the observed
 mask, per-feature scaling fitted on observed values, the ``shape`` parameter
 for images, batch-by-batch ``transform`` that returns every observed entry
@@ -23,10 +24,16 @@ A concrete imputer only writes what is specific to its method:
   draw multiple imputations; ``_random_transform = True`` when
   ``_impute_batch`` draws random numbers (``transform`` then replays the
   same seeded draws at every call).
+
+The other hooks a subclass may override: ``_encode_columns`` (the raw input
+before validation; categorical columns, :mod:`sklimpute.categorical`),
+``_transform_full`` (the imputed array in the input's feature space, which
+:meth:`~BaseImputer.score` and :func:`~sklimpute.metrics.holdout_error`
+compare with the truth), ``_scaling``, ``_transform_batch_size`` and, for
+neural models, ``_max_epochs`` and ``_early_stopping``.
 """
 
 import numbers
-import os
 import warnings
 from contextlib import nullcontext
 
@@ -47,6 +54,17 @@ from sklearn.utils.validation import (
 )
 
 from .categorical import check_numeric_columns
+from .inpainting import fill_from_neighbours
+from .metrics import holdout_error
+from .scaling import FeatureScaler
+from .training import (
+    MaskedDataset,
+    default_n_threads,
+    net_defaults,
+    resolve_device,
+    seeded,
+    torch_threads,
+)
 
 __all__ = ["BaseImputer", "DeepImputer", "FeatureScaler", "check_image_shape"]
 
@@ -104,111 +122,8 @@ def check_image_shape(shape, n_features):
     return dims
 
 
-class FeatureScaler:
-    """Affine per-feature scaling fitted on the observed entries only.
-
-    The statistics are computed on each feature divided by a power of two
-    close to its largest observed magnitude (an exact operation), so that
-    neither the mean nor the standard deviation can overflow, whatever the
-    magnitude of the data (values up to the largest float); for ordinary data
-    the result is the same, bit for bit, as a direct computation.
-
-    Parameters
-    ----------
-    method : {"standard", "minmax", None}
-        ``"standard"``: subtract the observed mean, divide by the observed
-        standard deviation; ``"minmax"``: map the observed range to [0, 1];
-        ``None``: identity.
-    shape : None or tuple of int
-        With an image shape ``(C, H, W)`` the statistics are pooled per channel
-        instead of per pixel, so that every pixel of a channel is scaled alike
-        (a per-pixel scaling would blow up the always-black border of MNIST).
-
-    Attributes
-    ----------
-    offset_, scale_ : ndarray of shape (n_features,)
-        ``scaled = (x - offset_) / scale_``. Features without observed values,
-        or constant ones (a spread below ``1e-12`` times their largest
-        magnitude), get ``scale_ = 1``.
-    mean_, data_min_, data_max_ : ndarray of shape (n_features,)
-        The observed mean, minimum and maximum of each feature (of its
-        channel, for images), whatever ``method`` is; NaN for a feature
-        without observed values.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> X = np.array([[0.0, 1.0], [2.0, np.nan], [4.0, 3.0]])
-    >>> s = FeatureScaler("minmax").fit(X, ~np.isnan(X))
-    >>> s.transform(X)[:, 0]
-    array([0. , 0.5, 1. ])
-    >>> big = FeatureScaler().fit(X * 1e300, ~np.isnan(X))
-    >>> bool(np.isfinite(big.scale_).all())
-    True
-    """
-
-    def __init__(self, method="standard", shape=None):
-        self.method = method
-        self.shape = shape
-
-    def fit(self, X, observed):
-        if self.method not in ("standard", "minmax", None):
-            raise ValueError(f"Unknown scaling {self.method!r}.")
-        d = X.shape[1]
-        Xo = np.where(observed, X, np.nan).astype(np.float64, copy=False)
-        if self.shape is not None:  # pool per channel
-            c = self.shape[0]
-            Xo = Xo.reshape(X.shape[0], c, -1).transpose(1, 0, 2).reshape(c, -1).T
-        with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
-            lo, hi = np.nanmin(Xo, axis=0), np.nanmax(Xo, axis=0)
-            # k with max|x| < 2**k: x / 2**k lies in (-1, 1) and is exact, and so
-            # are the statistics computed on it once multiplied back by 2**k
-            big = np.nan_to_num(np.fmax(np.abs(lo), np.abs(hi)), nan=0.0)
-            k = np.frexp(big)[1]
-            Z = np.ldexp(Xo, -k)
-            mean = np.ldexp(np.nanmean(Z, axis=0), k)
-            if self.method == "standard":
-                off, sc = mean, np.nanstd(Z, axis=0)
-            elif self.method == "minmax":
-                off, sc = lo, np.nanmax(Z, axis=0) - np.nanmin(Z, axis=0)
-            else:
-                off = sc = None
-        if self.method is None:
-            off, sc = np.zeros(len(lo)), np.ones(len(lo))
-        else:
-            # spread relative to the magnitude (Z is within (-1, 1)): constant
-            # features get a unit scale, whatever their units
-            const = ~(np.isfinite(sc) & (sc > 1e-12))
-            # a range wider than the largest float (values near +-1.8e308 of
-            # both signs) saturates; transform then divides before subtracting
-            with np.errstate(over="ignore"):
-                sc = np.ldexp(np.where(const, 1.0, sc), np.where(const, 0, k))
-            sc = np.minimum(sc, np.finfo(np.float64).max)
-            off = np.nan_to_num(off, nan=0.0)
-        stats = [off, sc, mean, lo, hi]
-        if self.shape is not None:
-            hw = d // self.shape[0]
-            stats = [np.repeat(s, hw) for s in stats]
-        self.offset_, self.scale_, self.mean_, self.data_min_, self.data_max_ = stats
-        return self
-
-    def transform(self, X):
-        with np.errstate(over="ignore", invalid="ignore"):
-            Z = (X - self.offset_) / self.scale_
-            if np.isinf(Z).any():  # x - offset may have overflowed, x / scale need not
-                overflow = np.isinf(Z) & np.isfinite(X)
-                alt = X / self.scale_ - self.offset_ / self.scale_
-                Z[overflow] = np.broadcast_to(alt, Z.shape)[overflow]
-        return Z
-
-    def inverse_transform(self, Z):
-        with np.errstate(over="ignore", invalid="ignore"):
-            return Z * self.scale_ + self.offset_
-
-
 class BaseImputer(TransformerMixin, BaseEstimator):
-    """Base class of all sklimpute imputers (the contract of ``DESIGN.md``).
+    """Base class of all sklimpute imputers: the estimator contract, written once.
 
     Subclasses implement ``_fit(X, observed)`` and ``_impute(X, observed)``.
     Both receive the data scaled by :class:`FeatureScaler` (see ``_scaling``)
@@ -540,27 +455,7 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         """
         c, h, w = self.image_shape_
         v = full.reshape(-1, c, h, w)
-        todo = (self._empty_pixels & ~obs).reshape(v.shape)
-        known = ~todo
-        while todo.any():
-            vk = np.where(known, v, 0.0)
-            kf = known.astype(np.float64)
-            total, count = np.zeros_like(v), np.zeros_like(v)
-            for dst, src in (
-                ((Ellipsis, slice(1, None), slice(None)), (Ellipsis, slice(None, -1), slice(None))),
-                ((Ellipsis, slice(None, -1), slice(None)), (Ellipsis, slice(1, None), slice(None))),
-                ((Ellipsis, slice(None), slice(1, None)), (Ellipsis, slice(None), slice(None, -1))),
-                ((Ellipsis, slice(None), slice(None, -1)), (Ellipsis, slice(None), slice(1, None))),
-            ):
-                total[dst] += vk[src]
-                count[dst] += kf[src]
-            ready = todo & (count > 0)
-            if not ready.any():
-                break
-            v[ready] = total[ready] / count[ready]
-            todo &= ~ready
-            known |= ready
-        v[todo] = 0.0
+        fill_from_neighbours(v, (self._empty_pixels & ~obs).reshape(v.shape))
 
     #: share of a feature's (an image channel's) observed values in
     #: ``transform`` that must lie far outside the fit's range for a warning
@@ -607,7 +502,15 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         )
 
     def _transform_full(self, X):
-        """Imputed array in the input's feature space (nothing dropped or added)."""
+        """Imputed array in the input's feature space (nothing dropped or added): a hook.
+
+        What :meth:`score` and :func:`~sklimpute.metrics.holdout_error`
+        compare with the hidden truth: every input feature, in the input's
+        order and units, whatever ``keep_empty_features`` and
+        ``add_indicator`` say. An imputer whose ``transform`` returns
+        something else than its imputed numbers (VSAE's categories) overrides
+        it to return numbers the metrics can compare.
+        """
         check_is_fitted(self)
         X, _ = self._validate_X(X, reset=False, mask=False)
         return self._impute_array(X)
@@ -684,8 +587,6 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         score : float
             ``-MAE`` on the hidden entries, in the data's units (higher is better).
         """
-        from .metrics import holdout_error
-
         check_is_fitted(self)
         seed = self.random_state if isinstance(self.random_state, numbers.Integral) else 0
         return -holdout_error(self, X, metric="mae", holdout=0.2, random_state=seed)
@@ -695,75 +596,6 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         tags.input_tags.allow_nan = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
-
-
-#: The environment variables that cap torch's CPU threads (torch reads them
-#: at start-up). joblib sets them in each of its process workers (the loky
-#: backend of ``GridSearchCV(n_jobs=k)``, ``cross_val_score``...) to the
-#: machine's cores divided by ``n_jobs``.
-THREAD_LIMIT_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-def _env_thread_limit():
-    """The smallest positive thread count set in ``THREAD_LIMIT_VARS``, or None."""
-    limits = []
-    for var in THREAD_LIMIT_VARS:
-        value = os.environ.get(var, "").split(",")[0].strip()  # OpenMP allows "4,2"
-        try:
-            n = int(value)
-        except ValueError:
-            continue
-        if n >= 1:
-            limits.append(n)
-    return min(limits) if limits else None
-
-
-def default_n_threads():
-    """The default thread count of sklimpute: half the CPU cores, within the env's limit.
-
-    Half the cores, at least one; but never more than ``OMP_NUM_THREADS`` or
-    ``MKL_NUM_THREADS`` when they are set. joblib's process workers have
-    them set to the machine's cores divided by ``n_jobs`` (unless the parent
-    set them itself), so that ``GridSearchCV(imputer, grid, n_jobs=k)`` runs
-    ``k`` fits of about ``cores / k`` threads each instead of ``k`` fits of
-    ``cores / 2`` threads; in your own process, setting ``OMP_NUM_THREADS``
-    caps sklimpute's threads as it caps torch's and numpy's.
-
-    On a 2-core machine beside another busy process, threads that spin on a
-    taken core are catastrophic: a conv VAE step on MNIST took 19 ms with one
-    torch thread and 750 ms with two, and IterativeImputer on the digits fitted
-    in 0.9 s with one BLAS thread and 10-47 s with two.
-
-    Examples
-    --------
-    >>> default_n_threads() >= 1
-    True
-    """
-    n = max(1, (os.cpu_count() or 2) // 2)
-    limit = _env_thread_limit()
-    return n if limit is None else min(n, limit)
-
-
-def resolve_device(device):
-    """Turn ``device`` ("cpu", "cuda", "cuda:1", "auto", ...) into a torch.device.
-
-    Examples
-    --------
-    >>> resolve_device("cpu")
-    device(type='cpu')
-    """
-    if isinstance(device, str) and device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(f"device={device!r} is not a torch device: {exc}") from exc
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(
-            f"device={device!r} but CUDA is not available on this machine; use "
-            "device='cpu' or device='auto'."
-        )
-    return dev
 
 
 def _has_sampler(self):
@@ -854,13 +686,9 @@ class DeepImputer(BaseImputer):
         self.n_threads = n_threads
 
     def _threads(self):
-        from .training import torch_threads
-
         return torch_threads(self.n_threads or default_n_threads())
 
     def _fit(self, X, observed):
-        from .training import MaskedDataset, net_defaults, seeded
-
         if X.shape[0] < 2:
             raise ValueError(
                 f"{type(self).__name__} needs at least 2 samples to train, got 1 sample."
@@ -934,8 +762,6 @@ class DeepImputer(BaseImputer):
     _random_transform = False
 
     def _impute(self, X, observed):
-        from .training import seeded
-
         draws = seeded(self._seed, self.device_) if self._random_transform else nullcontext()
         with self._threads(), draws:
             return self._run_batches(X, observed, self._impute_batch)
@@ -959,8 +785,6 @@ class DeepImputer(BaseImputer):
             Completions in the input's feature space; the observed entries are
             identical in every draw, only the holes differ.
         """
-        from .training import seeded
-
         check_is_fitted(self)
         X, _ = self._validate_X(X, reset=False, mask=False)
         seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))

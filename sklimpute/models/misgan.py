@@ -473,7 +473,7 @@ class MisGANImputer(DeepImputer):
     See Also
     --------
     GAINImputer : a generator that imputes against an entry-wise discriminator.
-    sklimpute.metrics.fid_score : the paper's measure of imputation quality.
+    sklimpute.fid.fid_score : the paper's measure of imputation quality.
 
     Notes
     -----
