@@ -4,7 +4,8 @@ The imputers exported here are those of the registry,
 :data:`sklimpute.models.REGISTRY`.
 """
 
-from .base import BaseImputer, DeepImputer
+from .base import BaseImputer
+from .deep import DeepImputer
 from .models import REGISTRY
 from .simulate import make_missing
 

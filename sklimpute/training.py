@@ -25,6 +25,7 @@ from contextlib import contextmanager
 
 import numpy as np
 import torch
+from sklearn.utils import check_random_state
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EarlyStopping, ProgressBar
 from skorch.dataset import ValidSplit
@@ -40,12 +41,32 @@ __all__ = [
     "THREAD_LIMIT_VARS",
     "WarmupEarlyStopping",
     "default_n_threads",
+    "draw_seed",
+    "VALID_HIDE_RATE",
     "hide_entries",
+    "hide_rate_from",
     "net_defaults",
     "resolve_device",
     "seeded",
     "torch_threads",
 ]
+
+
+def draw_seed(random_state):
+    """An int32 seed drawn from ``random_state``, for :func:`seeded` and skorch.
+
+    Parameters
+    ----------
+    random_state : int, RandomState instance or None
+        As scikit-learn takes it: an int gives the same seed every time, a
+        RandomState advances, None draws from numpy's global generator.
+
+    Examples
+    --------
+    >>> draw_seed(0) == draw_seed(0)
+    True
+    """
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
 @contextmanager
@@ -239,6 +260,29 @@ class ImputerNet(NeuralNet):
 
     def __init__(self, module, *args, criterion=torch.nn.MSELoss, **kwargs):
         super().__init__(module, criterion, *args, **kwargs)
+
+
+#: Share of the observed entries hidden for the validation loss of a net
+#: that hides entries (:class:`HidingMixin`) when the data are complete.
+VALID_HIDE_RATE = 0.2
+
+
+def hide_rate_from(observed, fallback):
+    """The data's missing rate, or ``fallback`` when nothing is missing.
+
+    How much of each batch the imputers that train on hidden entries hide
+    by default: about as much as the data miss.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> hide_rate_from(np.array([[True, False], [True, True]]), 0.2)
+    0.25
+    >>> hide_rate_from(np.ones((2, 2), dtype=bool), 0.2)
+    0.2
+    """
+    missing = 1.0 - float(np.mean(observed))
+    return missing if missing > 0 else fallback
 
 
 def hide_entries(mask, rate, n_channels=1, generator=None):
@@ -468,7 +512,7 @@ class EpochProgressBar(Callback):
 
 
 def net_defaults(imputer, n_samples, seed, *, early_stopping=EarlyStopping):
-    """skorch arguments from a :class:`~sklimpute.base.DeepImputer`'s parameters.
+    """skorch arguments from a :class:`~sklimpute.DeepImputer`'s parameters.
 
     Parameters
     ----------

@@ -32,10 +32,10 @@ import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
-from ..base import DeepImputer
+from ..deep import DeepImputer
 from ..inpainting import diffusion_fill
 from ..nn import MLP, UNet, init_xavier
-from ..training import AdversarialNet, HidingMixin, hide_entries
+from ..training import VALID_HIDE_RATE, AdversarialNet, HidingMixin, hide_entries, hide_rate_from
 
 __all__ = [
     "DenseGAINNet",
@@ -56,9 +56,6 @@ AUTO_EPOCH_ROWS = 72_000
 AUTO_EPOCHS = (10, 30)
 #: ``hide_rate=None``: the data's missing rate, clipped to this range.
 AUTO_HIDE_RATE_RANGE = (0.2, 0.5)
-#: Share of the observed entries hidden for the validation loss when the
-#: training hides none and the data are complete.
-VALID_HIDE_RATE = 0.2
 
 
 # --------------------------------------------------------------------------- #
@@ -455,20 +452,14 @@ class _GAINBase(DeepImputer):
         raise NotImplementedError
 
     def _fit(self, X, observed):
-        missing = 1.0 - float(observed.mean())
         if self.hide_rate is None:  # hide about as much as the data miss
-            self.hide_rate_ = float(np.clip(missing, *AUTO_HIDE_RATE_RANGE))
+            self.hide_rate_ = float(np.clip(hide_rate_from(observed, 0.0), *AUTO_HIDE_RATE_RANGE))
         else:
             self.hide_rate_ = float(self.hide_rate)
-        self.valid_hide_rate_ = self.hide_rate_ or (missing if missing > 0 else VALID_HIDE_RATE)
-        super()._fit(X, observed)
-        finite = all(torch.isfinite(p).all() for p in self.net_.module_.parameters())
-        if not finite:  # pragma: no cover - guarded by the skipped steps
-            raise FloatingPointError(
-                f"{type(self).__name__} training diverged (non-finite weights); lower lr or "
-                "try another random_state."
-            )
-        return self
+        self.valid_hide_rate_ = self.hide_rate_ or hide_rate_from(observed, VALID_HIDE_RATE)
+        # a diverging game stops with a clear error (AdversarialNet skips
+        # non-finite steps and raises when a whole epoch was skipped)
+        return super()._fit(X, observed)
 
     def _build_net(self, n_features, **net_kwargs):
         player, g_kwargs, d_kwargs, n_channels = self._players(n_features)

@@ -29,14 +29,12 @@ import numbers
 import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from ..base import DeepImputer
+from ..deep import DeepImputer
 from ..flows import Glow, _per_sample
-from ..training import ImputerNet, seeded
+from ..training import ImputerNet
 
 __all__ = ["GlowImputer", "GlowModule", "GlowNet"]
 
@@ -355,11 +353,7 @@ class GlowImputer(DeepImputer):
         samples : ndarray of shape (n_samples, n_features)
             In the data's units (the scaling undone), rows flattened like X.
         """
-        check_is_fitted(self)
-        module = self.net_.module_
-        seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
-        self.net_._set_training(False)
-        with self._threads(), seeded(seed, self.device_), torch.inference_mode():
+        with self._sampling(random_state) as module:
             eps = torch.randn(int(n_samples), module.flow.n_latent, device=self.device_)
             out, _ = module.flow.inverse(float(temperature) * eps)
             rows = module.from_flow(out).to("cpu", torch.float64).numpy()

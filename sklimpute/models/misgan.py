@@ -24,17 +24,16 @@ The file reads top to bottom as the method:
 """
 
 import numbers
+import warnings
 
 import numpy as np
 import torch
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from ..base import DeepImputer
+from ..deep import DeepImputer
 from ..nn import MLP, ConvDecoder, ConvEncoder, UNet
-from ..training import AdversarialNet, HidingMixin, seeded
+from ..training import VALID_HIDE_RATE, AdversarialNet, HidingMixin, hide_rate_from
 
 __all__ = [
     "Imputer",
@@ -48,9 +47,6 @@ __all__ = [
     "gradient_penalty",
 ]
 
-#: Share of the observed entries hidden for the validation loss when the
-#: data are complete.
-VALID_HIDE_RATE = 0.2
 #: Largest single-channel image (in pixels) whose imputer is an MLP with
 #: ``imputer="auto"``: the paper uses an MLP on MNIST and U-Nets on CIFAR-10
 #: and CelebA.
@@ -358,7 +354,7 @@ class MisGANImputer(DeepImputer):
 
     ``transform`` imputes with one draw of the noise, seeded (the same
     input gives the same output); :meth:`sample_imputations` draws several
-    completions for multiple imputation, and :meth:`generate` draws
+    completions for multiple imputation, and :meth:`sample` draws
     complete rows and masks from the two generators.
 
     When to use it: data whose values are *distributions* you want to
@@ -502,7 +498,7 @@ class MisGANImputer(DeepImputer):
     >>> imp = MisGANImputer(shape=(8, 8), width=8, epochs=2, random_state=0)
     >>> imp.fit(X_missing).transform(X_missing).shape
     (300, 64)
-    >>> data, masks = imp.generate(5, random_state=0)
+    >>> data, masks = imp.sample(5, random_state=0)
     >>> data.shape, masks.dtype
     ((5, 64), dtype('bool'))
     """
@@ -610,15 +606,10 @@ class MisGANImputer(DeepImputer):
 
     def _fit(self, X, observed):
         self.architecture_, self.imputer_, self._betas = self._resolve_networks()
-        missing = 1.0 - float(observed.mean())
-        self.valid_hide_rate_ = missing if missing > 0 else VALID_HIDE_RATE
-        super()._fit(X, observed)
-        if not all(torch.isfinite(p).all() for p in self.net_.module_.parameters()):
-            raise FloatingPointError(  # pragma: no cover - guarded by the skipped steps
-                "MisGANImputer training diverged (non-finite weights); lower lr or try another "
-                "random_state."
-            )
-        return self
+        self.valid_hide_rate_ = hide_rate_from(observed, VALID_HIDE_RATE)
+        # a diverging game stops with a clear error (AdversarialNet skips
+        # non-finite steps and raises when a whole epoch was skipped)
+        return super()._fit(X, observed)
 
     def _build_net(self, n_features, **net_kwargs):
         shape = self.image_shape_
@@ -659,7 +650,13 @@ class MisGANImputer(DeepImputer):
         return self.net_.module_(x, mask)
 
     def generate(self, n_samples=1, *, random_state=None):
-        """Draw complete rows from ``G_x`` and masks from ``G_m``.
+        """Deprecated alias of :meth:`sample` (removed in a later version)."""
+        warnings.warn("MisGANImputer.generate is deprecated: use MisGANImputer.sample.", FutureWarning,
+                      stacklevel=2)
+        return self.sample(n_samples, random_state=random_state)
+
+    def sample(self, n_samples=1, *, random_state=None):
+        """Draw new rows: complete rows from ``G_x`` and masks from ``G_m``.
 
         Parameters
         ----------
@@ -678,12 +675,8 @@ class MisGANImputer(DeepImputer):
             not, as for independent dropout early in training, rounding
             would turn an observed share of 0.3 into none).
         """
-        check_is_fitted(self)
-        g = self.net_.module_
-        seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
         like = torch.zeros(1, device=self.device_)
-        self.net_._set_training(False)
-        with self._threads(), seeded(seed, self.device_), torch.inference_mode():
+        with self._sampling(random_state) as g:
             data = g.data(int(n_samples), like).to("cpu", torch.float64).numpy()
             masks = torch.bernoulli(g.masks(int(n_samples), like)).bool().cpu().numpy()
         return self.scaler_.inverse_transform(data), masks

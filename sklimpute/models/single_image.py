@@ -18,12 +18,12 @@ import time
 
 import numpy as np
 from sklearn.base import clone
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from ..base import BaseImputer
 from ..inpainting import inpaint_images
 from ..simulate import make_missing
+from ..training import draw_seed
 from .gain import SpatialGAINImputer
 
 __all__ = ["SingleImageImputer", "crop_distances", "crops_outside", "missing_region"]
@@ -294,7 +294,7 @@ class SingleImageImputer(BaseImputer):
                     f"region={self.region!r} must be (top, left, height, width), integers, "
                     f"inside the {H} x {W} image."
                 )
-        self._seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        self._seed = draw_seed(self.random_state)
         return self
 
     def _transform_batch_size(self):

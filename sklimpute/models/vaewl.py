@@ -40,10 +40,10 @@ import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
-from ..base import DeepImputer
+from ..deep import DeepImputer, ReconstructionMixin
 from ..inpainting import diffusion_fill
 from ..nn import MLP, ConvDecoder, ConvEncoder, conv_stack, init_he, kl_standard_normal, reparameterize, reshape_images
-from ..training import HidingMixin, ImputerNet
+from ..training import HidingMixin, ImputerNet, hide_rate_from
 
 __all__ = ["VAEImputer", "VAEWLImputer", "VAEWLModule", "VAEWLNet", "loss_weights", "vaewl_loss"]
 
@@ -331,7 +331,7 @@ class VAEWLNet(HidingMixin, ImputerNet):
 # --------------------------------------------------------------------------- #
 
 
-class VAEWLImputer(DeepImputer):
+class VAEWLImputer(ReconstructionMixin, DeepImputer):
     """Variational autoencoder with weighted loss (VAE-WL) imputer.
 
     A VAE reads each row (image) with its holes pre-filled with zero and its
@@ -578,22 +578,10 @@ class VAEWLImputer(DeepImputer):
         self.skip_connection = skip_connection
         self.prefill = prefill
 
-    def _reconstruction(self):
-        if self.reconstruction == "auto":
-            return "bce" if self.shape is not None else "mse"
-        return self.reconstruction
-
-    @property
-    def _scaling(self):
-        # BCE needs values in [0, 1] (pooled per channel for images); squared
-        # error works on standardised features
-        return "minmax" if self._reconstruction() == "bce" else "standard"
-
     def _fit(self, X, observed):
         self.reconstruction_ = self._reconstruction()
         if self.hide_rate is None:
-            missing = 1.0 - float(observed.mean())
-            self.hide_rate_ = missing if missing > 0 else DEFAULT_HIDE_RATE
+            self.hide_rate_ = hide_rate_from(observed, DEFAULT_HIDE_RATE)
         else:
             self.hide_rate_ = float(self.hide_rate)
         return super()._fit(X, observed)

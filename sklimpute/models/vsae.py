@@ -35,26 +35,25 @@ The file reads top to bottom as the paper:
 4. training (:class:`VSAENet`): a warm-up without the unobserved term, then
    each batch passed once without gradients to generate ``x~_u`` and a second
    time for the loss (Appendix B.3);
-5. the imputer, :class:`VSAEImputer`, with categorical features, ``generate``
+5. the imputer, :class:`VSAEImputer`, with categorical features, ``sample``
    and multiple imputation.
 """
 
 import numbers
+import warnings
 from functools import partial
 
 import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from ..base import DeepImputer
+from ..deep import DeepImputer, ReconstructionMixin
 from ..categorical import CategoricalEncoder, check_numeric_columns
 from ..nn import MLP, GroupedMLP, init_he, kl_standard_normal, reparameterize
-from ..training import ImputerNet, MaskedDataset, WarmupEarlyStopping, seeded
+from ..training import ImputerNet, MaskedDataset, WarmupEarlyStopping
 
 __all__ = ["Layout", "VSAEImputer", "VSAEModule", "VSAENet", "vsae_loss"]
 
@@ -489,7 +488,7 @@ class VSAENet(ImputerNet):
 # --------------------------------------------------------------------------- #
 
 
-class VSAEImputer(DeepImputer):
+class VSAEImputer(ReconstructionMixin, DeepImputer):
     """Variational Selective Autoencoder (VSAE) imputer, for tables and multimodal data.
 
     The columns are split into modalities (by default each feature is one).
@@ -499,7 +498,7 @@ class VSAEImputer(DeepImputer):
     The concatenated codes feed a mask decoder (a Bernoulli per modality) and
     a data decoder conditioned on the reconstructed mask. The model learns
     ``p(x, m)`` from incomplete data only; it imputes, generates data and
-    masks (:meth:`generate`), and draws multiple imputations.
+    masks (:meth:`sample`), and draws multiple imputations.
 
     **Modalities.** ``modalities=None`` makes every feature a modality (the
     paper's UCI setting). Pass group sizes (``[784, 784]``: the first 784
@@ -730,7 +729,7 @@ class VSAEImputer(DeepImputer):
     >>> out = imp.fit_transform(df)
     >>> out["c"].dtype == df["c"].dtype, bool(out.notna().all().all())
     (True, True)
-    >>> X_gen, observed = imp.generate(4, random_state=0)
+    >>> X_gen, observed = imp.sample(4, random_state=0)
     >>> X_gen.shape, observed.shape
     ((4, 3), (4, 3))
 
@@ -832,15 +831,6 @@ class VSAEImputer(DeepImputer):
         self.reconstruction = reconstruction
 
     # ------------------------------------------------------------ scaling, categories
-    def _reconstruction(self):
-        if self.reconstruction == "auto":
-            return "bce" if self.shape is not None else "mse"
-        return self.reconstruction
-
-    @property
-    def _scaling(self):
-        return "minmax" if self._reconstruction() == "bce" else "standard"
-
     def _encode_columns(self, X, *, reset):
         """Replace categorical columns by their codes (NaN where missing).
 
@@ -1038,7 +1028,13 @@ class VSAEImputer(DeepImputer):
         return self._decode_columns(draws)
 
     def generate(self, n_samples, *, random_state=None):
-        """Generate data and masks from the prior (section 3.2 of the paper).
+        """Deprecated alias of :meth:`sample` (removed in a later version)."""
+        warnings.warn("VSAEImputer.generate is deprecated: use VSAEImputer.sample.", FutureWarning,
+                      stacklevel=2)
+        return self.sample(n_samples, random_state=random_state)
+
+    def sample(self, n_samples, *, random_state=None):
+        """Draw new rows, data and masks, from the prior (section 3.2 of the paper).
 
         ``z ~ N(0, I)`` goes through the mask decoder (a Bernoulli draw per
         modality) and the data decoder (decoder means for numeric features, a
@@ -1061,15 +1057,11 @@ class VSAEImputer(DeepImputer):
             shares the modality's draw); ``1 - observed.mean()`` is the
             generated missing share.
         """
-        check_is_fitted(self)
         n = int(n_samples)
         if n < 1:
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
-        module = self.net_.module_
-        seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
-        self.net_._set_training(False)
-        M, L = module.layout.n_modalities, module.latent_dim
-        with self._threads(), seeded(seed, self.device_), torch.inference_mode():
+        with self._sampling(random_state) as module:
+            M, L = module.layout.n_modalities, module.latent_dim
             z = torch.randn(n, M, L, device=self.device_)
             out, mask_logits = module.decode(z)
             m = torch.bernoulli(torch.sigmoid(mask_logits))
