@@ -11,7 +11,7 @@ all its channels) and a hint that reveals less of the mask as training goes.
 
 The file reads top to bottom as the method:
 
-1. the players (:class:`DenseGAINNet` for GAIN, :class:`SpatialGAINNet` for
+1. the players (:class:`DenseGAINModule` for GAIN, :class:`SpatialGAINModule` for
    SpatialGAIN, its "standard" and "updown" architectures);
 2. the game (:class:`GAINNet`): noise in the holes, the hint, the
    discriminator's and the generator's losses, one optimizer each through
@@ -25,6 +25,7 @@ SpatialGAIN's single-image ("zero-shot") mode is
 
 import math
 import numbers
+import warnings
 
 import numpy as np
 import torch
@@ -38,11 +39,11 @@ from ..nn import MLP, UNet, init_xavier
 from ..training import VALID_HIDE_RATE, AdversarialNet, HidingMixin, hide_entries, hide_rate_from
 
 __all__ = [
-    "DenseGAINNet",
+    "DenseGAINModule",
     "GAINImputer",
     "GAINNet",
     "SpatialGAINImputer",
-    "SpatialGAINNet",
+    "SpatialGAINModule",
     "draw_hint",
 ]
 
@@ -63,7 +64,7 @@ AUTO_HIDE_RATE_RANGE = (0.2, 0.5)
 # --------------------------------------------------------------------------- #
 
 
-class DenseGAINNet(nn.Module):
+class DenseGAINModule(nn.Module):
     """GAIN's generator or discriminator: an MLP of ``[a, b]`` (two rows of ``d``).
 
     The generator reads the row with noise in its holes and the mask, the
@@ -129,7 +130,7 @@ def _spatial_body(in_channels, out_channels, architecture, widths, shape):
     )
 
 
-class SpatialGAINNet(nn.Module):
+class SpatialGAINModule(nn.Module):
     """SpatialGAIN's generator or discriminator: a fully convolutional net.
 
     Reads two rows ``a`` and ``b`` of ``n_features`` values (the generator:
@@ -615,7 +616,7 @@ class GAINImputer(_GAINBase):
     def _players(self, n_features):
         g = dict(n_features=n_features, hidden=self.hidden, out_activation="sigmoid")
         d = dict(n_features=n_features, hidden=self.hidden, out_activation=None)
-        return DenseGAINNet, g, d, 1
+        return DenseGAINModule, g, d, 1
 
 
 class SpatialGAINImputer(_GAINBase):
@@ -820,4 +821,16 @@ class SpatialGAINImputer(_GAINBase):
             # the discriminator only tells imputed from observed pixels: the
             # paper's standard body, narrow, costs a fifteenth of the U-Net
             common = {**common, "architecture": "standard", "widths": UNET_DISCRIMINATOR_WIDTHS}
-        return SpatialGAINNet, generator, common, self.grid_shape_[0]
+        return SpatialGAINModule, generator, common, self.grid_shape_[0]
+
+
+#: the torch modules' former names (``*Net`` now means a skorch net)
+_RENAMED = {"DenseGAINNet": "DenseGAINModule", "SpatialGAINNet": "SpatialGAINModule"}
+
+
+def __getattr__(name):
+    if name in _RENAMED:
+        warnings.warn(f"sklimpute.models.gain.{name} is deprecated: use {_RENAMED[name]}.",
+                      FutureWarning, stacklevel=2)
+        return globals()[_RENAMED[name]]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

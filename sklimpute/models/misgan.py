@@ -13,7 +13,7 @@ cannot tell its completions from ``G_x``'s samples.
 
 The file reads top to bottom as the method:
 
-1. the networks (:func:`generator`, :func:`critic`, :class:`Imputer`,
+1. the networks (:func:`generator`, :func:`critic`, :class:`ImputerModule`,
    gathered in :class:`MisGANGenerators` and :class:`MisGANCritics`);
 2. the game (:class:`MisGANNet`): the masking operator, the three critics'
    Wasserstein losses with gradient penalty (:func:`critic_loss`), the
@@ -36,7 +36,7 @@ from ..nn import MLP, ConvDecoder, ConvEncoder, UNet
 from ..training import VALID_HIDE_RATE, AdversarialNet, HidingMixin, hide_rate_from
 
 __all__ = [
-    "Imputer",
+    "ImputerModule",
     "MisGANCritics",
     "MisGANGenerators",
     "MisGANImputer",
@@ -101,7 +101,7 @@ def critic(n_features, shape, architecture, width):
     return ConvEncoder(shape, (width, 2 * width, 4 * width), kernel_size=5, out_features=1)
 
 
-class Imputer(nn.Module):
+class ImputerModule(nn.Module):
     """``G_i(x, m, omega) = x * m + G^_i(x * m + omega * (1 - m)) * (1 - m)`` (eq. 12).
 
     The noise enters only through the holes, so the more of a row is
@@ -174,7 +174,7 @@ class MisGANGenerators(nn.Module):
         self.temperature = float(temperature)
         self.mask_generator = generator(n_features, shape, architecture, latent_dim, width)
         self.data_generator = generator(n_features, shape, architecture, latent_dim, width)
-        self.imputer = Imputer(n_features, shape, imputer, imputer_hidden, width)
+        self.imputer = ImputerModule(n_features, shape, imputer, imputer_hidden, width)
 
     def _code(self, n, like):
         return torch.randn(n, self.latent_dim, device=like.device, dtype=like.dtype)
@@ -680,3 +680,11 @@ class MisGANImputer(DeepImputer):
             data = g.data(int(n_samples), like).to("cpu", torch.float64).numpy()
             masks = torch.bernoulli(g.masks(int(n_samples), like)).bool().cpu().numpy()
         return self.scaler_.inverse_transform(data), masks
+
+
+def __getattr__(name):
+    if name == "Imputer":  # the torch module's former name
+        warnings.warn("sklimpute.models.misgan.Imputer is deprecated: use ImputerModule.",
+                      FutureWarning, stacklevel=2)
+        return ImputerModule
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
