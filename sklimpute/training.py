@@ -143,10 +143,9 @@ def default_n_threads():
     ``cores / 2`` threads; in your own process, setting ``OMP_NUM_THREADS``
     caps sklimpute's threads as it caps torch's and numpy's.
 
-    On a 2-core machine beside another busy process, threads that spin on a
-    taken core are catastrophic: a conv VAE step on MNIST took 19 ms with one
-    torch thread and 750 ms with two, and IterativeImputer on the digits fitted
-    in 0.9 s with one BLAS thread and 10-47 s with two.
+    On a machine whose cores are busy with other processes, threads that spin
+    on a taken core make training many times slower: fewer threads than
+    cores is the safe default.
 
     Examples
     --------

@@ -51,8 +51,7 @@ __all__ = [
 #: (GAIN's code: ``U(0, 0.01)``).
 NOISE = 0.01
 #: ``epochs="auto"``: about this many rows x epochs, within ``AUTO_EPOCHS``
-#: (30 epochs of 800 images, 20 of 3,600: about a minute and three on one
-#: CPU thread)
+#: (30 epochs of 800 images, 20 of 3,600)
 AUTO_EPOCH_ROWS = 72_000
 AUTO_EPOCHS = (10, 30)
 #: ``hide_rate=None``: the data's missing rate, clipped to this range.
@@ -670,20 +669,19 @@ class SpatialGAINImputer(_GAINBase):
         alpha_note="SpatialGAIN uses 10 (GAIN's code: 100).",
         hint_decay=0.97,
         decay_note=("The paper decays the hint without giving the schedule; 0.97 per epoch "
-                    "is ours (0.9 falls to about 0.6 over 15 epochs)."),
+                    "is ours."),
         hide_rate=None,
         hide_note=("None (ours, the default): the data's missing rate, clipped to "
                    "[0.2, 0.5] (``AUTO_HIDE_RATE_RANGE``). Hiding is what makes the "
-                   "generator impute well: on the 8x8 digits at 20% MCAR 0.2 brings the "
-                   "missing-pixel MAE from 0.17 (0: the paper's training, barely better "
-                   "than the mean's 0.20) to 0.10 with the paper's architecture."),
+                   "generator impute well (0 is the paper's training; :ref:`gain` "
+                   "compares them)."),
     ) + _TRAINING_DOC.format(
         epochs='"auto"', batch_size=64, patience=5, epochs_auto=' or "auto"',
         epochs_note="""
         ``"auto"`` (ours): ``AUTO_EPOCH_ROWS / n_train`` epochs (72,000
         rows in all), at least 10 and at most 30: 30 epochs of 800 images,
-        20 of 3,600, about one and three minutes on one CPU thread for
-        MNIST. The paper trains for at most 15 epochs with early stopping.""",
+        20 of 3,600. The paper trains for at most 15 epochs with early
+        stopping.""",
     ) + """
     Attributes
     ----------

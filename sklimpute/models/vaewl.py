@@ -379,12 +379,10 @@ class VAEWLImputer(ReconstructionMixin, DeepImputer):
         ``transform``.
     dropout : float in [0, 1), default=0.0
         Dropout after every hidden layer (the paper: 20%; 0 imputes better
-        in our MNIST benchmark). The convolution
+        in our MNIST benchmark, see :ref:`vaewl`). The convolution
         blocks use channel dropout (:class:`torch.nn.Dropout2d`), as
         :class:`~sklimpute.nn.ConvEncoder` does. On small data it slows the
-        fit a lot: on 3,000 MNIST images (30% MCAR) VAE-WL reached a
-        missing-pixel MAE of 0.066 after 40 epochs with 0.2 and 0.039 with
-        0 (early stopping had not triggered in either).
+        fit a lot.
     weight_decay : float >= 0 or None, default=None
         L2 regularisation of all weights, through Adam's ``weight_decay``.
         None uses ``DEFAULT_WEIGHT_DECAY`` (1e-5; the paper does not give its
@@ -478,8 +476,8 @@ class VAEWLImputer(ReconstructionMixin, DeepImputer):
     The VAE's dense and convolution layers start from He initialisation with
     zero biases (the skip path keeps PyTorch's default): with PyTorch's default initialisation the latent mean barely
     depends on the input at the start and the KL term collapses the
-    posterior before the decoder learns to use it (on MNIST, 0.072 instead
-    of 0.066 after 40 epochs; on the 8x8 digits the encoder died entirely).
+    posterior before the decoder learns to use it (on the 8x8 digits the
+    encoder died entirely).
 
     The loss of a batch is the mean over its rows of the weighted
     reconstruction, summed over the entries of a row, plus ``beta`` times the
