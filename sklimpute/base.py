@@ -1,7 +1,7 @@
 """The estimator base every sklimpute imputer is built on.
 
 :class:`BaseImputer` implements the estimator contract (see the
-contributing page, ``docs/architecture.rst``) once: input
+contributing page, :ref:`architecture`) once: input
 validation (numpy, pandas, any float dtype, ``missing_values``), the observed
 mask, per-feature scaling fitted on observed values
 (:class:`~sklimpute.scaling.FeatureScaler`), the ``shape`` parameter for
