@@ -3,12 +3,12 @@
 import pytest
 
 from sklimpute import MisGANImputer, VSAEImputer
-from sklimpute.models import gain, misgan
+from sklimpute.models import gain, misgan, spatialgain
 
 
 @pytest.mark.parametrize("module,old,new", [
     (gain, "DenseGAINNet", "DenseGAINModule"),
-    (gain, "SpatialGAINNet", "SpatialGAINModule"),
+    (spatialgain, "SpatialGAINNet", "SpatialGAINModule"),
     (misgan, "Imputer", "ImputerModule"),
 ])
 def test_torch_modules_former_names(module, old, new):

@@ -8,7 +8,8 @@ from sklearn.impute import SimpleImputer
 
 from sklimpute import GAINImputer, SpatialGAINImputer, make_missing
 from sklimpute.datasets import load_tabular
-from sklimpute.models.gain import GAINNet, SpatialGAINModule, draw_hint
+from sklimpute.models.gain import GAINNet, draw_hint
+from sklimpute.models.spatialgain import SpatialGAINModule
 from sklimpute.training import BatchLoader, MaskedDataset
 
 

@@ -24,7 +24,7 @@ from ..base import BaseImputer
 from ..inpainting import inpaint_images
 from ..simulate import make_missing
 from ..training import draw_seed
-from .gain import SpatialGAINImputer
+from .spatialgain import SpatialGAINImputer
 
 __all__ = ["SingleImageImputer", "crop_distances", "crops_outside", "missing_region"]
 
