@@ -13,15 +13,17 @@ imputer, through :class:`~sklimpute.BaseImputer`'s ``_encode_columns`` hook
         return self.encoder_.transform(X)
 
 and :meth:`CategoricalEncoder.inverse_transform` on the imputed array.
-:class:`~sklimpute.VSAEImputer` uses it this way (its one-hot decoders read
-the codes). :func:`check_numeric_columns` is the error an imputer without
+:class:`CategoricalMixin` does exactly that for an imputer with a
+``categorical_features`` parameter; :class:`~sklimpute.VSAEImputer` uses it
+(its one-hot decoders read the codes). :func:`check_numeric_columns` is the error an imputer without
 categorical support gives for a non-numeric column.
 """
 
 import numpy as np
 import pandas as pd
+from sklearn.base import TransformerMixin
 
-__all__ = ["CategoricalEncoder", "categorical_mask", "check_numeric_columns"]
+__all__ = ["CategoricalEncoder", "CategoricalMixin", "categorical_mask", "check_numeric_columns"]
 
 
 def check_numeric_columns(X):
@@ -305,3 +307,101 @@ class CategoricalEncoder:
         for k, col in frame.items():
             df.isetitem(k, col)
         return df
+
+
+class CategoricalMixin(TransformerMixin):
+    """Categorical columns in and out of an imputer, through :class:`CategoricalEncoder`.
+
+    For a :class:`~sklimpute.BaseImputer` subclass with a
+    ``categorical_features`` parameter (see :func:`categorical_mask`; with
+    ``shape`` None every non-numeric DataFrame column is categorical too).
+    Its ``_encode_columns`` hook learns the categories in ``fit`` and gives
+    the model the codes ``0 .. K-1``; :meth:`transform` gives the categories
+    back. The model's ``_fit`` calls :meth:`_unscale_codes` to read the codes
+    unscaled, and its imputations of a categorical column must be codes.
+    Categorical features need ``missing_values=np.nan``. Sets
+    ``categorical_`` and ``categories_`` (see :class:`CategoricalEncoder`).
+    A :class:`~sklearn.base.TransformerMixin`, so that scikit-learn's
+    ``set_output`` wraps its :meth:`transform` too.
+    """
+
+    def _encode_columns(self, X, *, reset):
+        """Replace categorical columns by their codes (NaN where missing).
+
+        In ``fit`` (``reset``) a :class:`~sklimpute.categorical.CategoricalEncoder`
+        learns the categorical columns and their categories: a pandas
+        categorical dtype's categories in order, or the sorted observed values.
+        """
+        if not hasattr(X, "iloc") and not hasattr(X, "shape"):
+            X = np.asarray(X)
+        if reset:
+            self._categorical_encoder = None
+            if X.ndim == 2:
+                encoder = CategoricalEncoder(self.categorical_features, infer=self.shape is None).fit(X)
+                self._categorical_encoder = encoder
+                self.categorical_, self.categories_ = encoder.categorical_, encoder.categories_
+        encoder = getattr(self, "_categorical_encoder", None)
+        if encoder is not None and encoder.encodes(X):
+            if not (isinstance(self.missing_values, float) and np.isnan(self.missing_values)):
+                raise ValueError("Categorical features need missing_values=np.nan.")
+            X = encoder.transform(X)
+        check_numeric_columns(X)
+        return X
+
+    def _decode_columns(self, out, X=None, columns=None, as_frame=True):
+        """Codes of the categorical columns back to their categories.
+
+        ``columns``: the feature index of each column of ``out`` (-1 for
+        added indicator columns). Numeric categories are written into the
+        float array; with non-numeric categories a DataFrame is returned.
+        """
+        return self._categorical_encoder.inverse_transform(
+            out, columns=columns, names=self.get_feature_names_out(), index=getattr(X, "index", None),
+            as_frame=as_frame)
+
+    def _output_columns(self):
+        """The input feature of each output column (-1 for a missing-indicator column)."""
+        d = self.n_features_in_
+        cols = np.arange(d) if self.keep_empty_features else np.flatnonzero(~self._empty_features)
+        if self.add_indicator:
+            cols = np.concatenate([cols, -np.ones(len(self.indicator_.features_), dtype=np.int64)])
+        return cols
+
+    def _unscale_codes(self, X, observed):
+        """The scaled ``X`` of ``_fit`` with its codes unscaled (0 where missing).
+
+        The base class scaled every column; the codes are put back and the
+        scaling made the identity on them, so that imputed codes come back
+        unchanged.
+        """
+        cat = self.categorical_
+        if cat.any():
+            sc = self.scaler_
+            X = X.copy()
+            X[:, cat] = np.where(observed[:, cat], np.round(X[:, cat] * sc.scale_[cat] + sc.offset_[cat]), 0.0)
+            sc.offset_ = np.where(cat, 0.0, sc.offset_)
+            sc.scale_ = np.where(cat, 1.0, sc.scale_)
+        return X
+
+    def transform(self, X):
+        """Fill every missing entry of X; observed entries are returned unchanged.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Data with holes, with the features seen in ``fit``.
+
+        Returns
+        -------
+        X_imputed : ndarray or DataFrame of shape (n_samples, n_features_out)
+            The completed data. Categorical features hold categories (one
+            seen in ``fit``); when some categories are not numbers the result
+            is a DataFrame whose categorical columns keep their input dtype.
+        """
+        out = super().transform(X)
+        if isinstance(out, pd.DataFrame):  # the base's transform is wrapped by set_output too
+            out = out.to_numpy()
+        return self._decode_columns(out, X, self._output_columns())
+
+    def _transform_full(self, X):
+        return self._decode_columns(super()._transform_full(X), as_frame=False)

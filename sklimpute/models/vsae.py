@@ -44,14 +44,13 @@ import warnings
 from functools import partial
 
 import numpy as np
-import pandas as pd
 import torch
 import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
 from ..deep import DeepImputer, ReconstructionMixin
-from ..categorical import CategoricalEncoder, check_numeric_columns
+from ..categorical import CategoricalMixin
 from ..nn import MLP, GroupedMLP, init_he, kl_standard_normal, reparameterize
 from ..training import ImputerNet, MaskedDataset, WarmupEarlyStopping
 
@@ -488,7 +487,7 @@ class VSAENet(ImputerNet):
 # --------------------------------------------------------------------------- #
 
 
-class VSAEImputer(ReconstructionMixin, DeepImputer):
+class VSAEImputer(CategoricalMixin, ReconstructionMixin, DeepImputer):
     """Variational Selective Autoencoder (VSAE) imputer, for tables and multimodal data.
 
     The columns are split into modalities (by default each feature is one).
@@ -830,58 +829,10 @@ class VSAEImputer(ReconstructionMixin, DeepImputer):
         self.fill = fill
         self.reconstruction = reconstruction
 
-    # ------------------------------------------------------------ scaling, categories
-    def _encode_columns(self, X, *, reset):
-        """Replace categorical columns by their codes (NaN where missing).
-
-        In ``fit`` (``reset``) a :class:`~sklimpute.categorical.CategoricalEncoder`
-        learns the categorical columns and their categories: a pandas
-        categorical dtype's categories in order, or the sorted observed values.
-        """
-        if not hasattr(X, "iloc") and not hasattr(X, "shape"):
-            X = np.asarray(X)
-        if reset:
-            self._categorical_encoder = None
-            if X.ndim == 2:
-                encoder = CategoricalEncoder(self.categorical_features, infer=self.shape is None).fit(X)
-                self._categorical_encoder = encoder
-                self.categorical_, self.categories_ = encoder.categorical_, encoder.categories_
-        encoder = getattr(self, "_categorical_encoder", None)
-        if encoder is not None and encoder.encodes(X):
-            if not (isinstance(self.missing_values, float) and np.isnan(self.missing_values)):
-                raise ValueError("Categorical features need missing_values=np.nan.")
-            X = encoder.transform(X)
-        check_numeric_columns(X)
-        return X
-
-    def _decode_columns(self, out, X=None, columns=None, as_frame=True):
-        """Codes of the categorical columns back to their categories.
-
-        ``columns``: the feature index of each column of ``out`` (-1 for
-        added indicator columns). Numeric categories are written into the
-        float array; with non-numeric categories a DataFrame is returned.
-        """
-        return self._categorical_encoder.inverse_transform(
-            out, columns=columns, names=self.get_feature_names_out(), index=getattr(X, "index", None),
-            as_frame=as_frame)
-
-    def _output_columns(self):
-        d = self.n_features_in_
-        cols = np.arange(d) if self.keep_empty_features else np.flatnonzero(~self._empty_features)
-        if self.add_indicator:
-            cols = np.concatenate([cols, -np.ones(len(self.indicator_.features_), dtype=np.int64)])
-        return cols
-
     # ------------------------------------------------------------------- fit
     def _fit(self, X, observed):
+        X = self._unscale_codes(X, observed)
         cat = self.categorical_
-        if cat.any():
-            # the base class scaled the codes: undo it and make the scaling the identity there
-            sc = self.scaler_
-            X = X.copy()
-            X[:, cat] = np.where(observed[:, cat], np.round(X[:, cat] * sc.scale_[cat] + sc.offset_[cat]), 0.0)
-            sc.offset_ = np.where(cat, 0.0, sc.offset_)
-            sc.scale_ = np.where(cat, 1.0, sc.scale_)
         self.modalities_ = self._resolve_modalities(X.shape[1])
         images = self.shape is not None
         defaults = IMAGE_DEFAULTS if images else TABLE_DEFAULTS
@@ -977,29 +928,6 @@ class VSAEImputer(ReconstructionMixin, DeepImputer):
 
     def _sample_batch(self, x, mask):
         return self.net_.module_.feature_values(self._decode_draws(x, mask, 1)[0], sample=True)
-
-    def transform(self, X):
-        """Fill every missing entry of X; observed entries are returned unchanged.
-
-        Parameters
-        ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
-            Data with holes, with the features seen in ``fit``.
-
-        Returns
-        -------
-        X_imputed : ndarray or DataFrame of shape (n_samples, n_features_out)
-            The completed data. Categorical features hold categories (one
-            seen in ``fit``); when some categories are not numbers the result
-            is a DataFrame whose categorical columns keep their input dtype.
-        """
-        out = super().transform(X)
-        if isinstance(out, pd.DataFrame):  # the base's transform is wrapped by set_output too
-            out = out.to_numpy()
-        return self._decode_columns(out, X, self._output_columns())
-
-    def _transform_full(self, X):
-        return self._decode_columns(super()._transform_full(X), as_frame=False)
 
     def sample_imputations(self, X, n_draws=5, *, random_state=None):
         """Draw several completions of X (multiple imputation).
