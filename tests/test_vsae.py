@@ -14,7 +14,8 @@ from sklearn.impute import SimpleImputer
 
 from sklimpute import VSAEImputer
 from sklimpute.metrics import pfc
-from sklimpute.models.vsae import Layout, VSAEModule, VSAENet, vsae_loss
+from sklimpute.mixed import Layout
+from sklimpute.models.vsae import VSAEModule, VSAENet, vsae_loss
 
 FAST = dict(epochs=40, warmup_epochs=10, patience=None, random_state=0)
 

@@ -19,23 +19,21 @@ sample the model generates itself::
     L = E_z[ sum_{i in O} log p(x_i | m, z) + sum_{j in U} log p(x~_j | m, z) ]
         + E_z[ log p(m | z) ] - sum_i KL(q(z_i | x, m) || N(0, I))
 
-The file reads top to bottom as the paper:
+The data's layout (modalities, numeric and categorical features, the
+"expanded" vector the networks read: one value per numeric feature, a one-hot
+block per categorical one) and the per-feature likelihoods are
+:mod:`sklimpute.mixed`'s. The file reads top to bottom as the paper:
 
-1. the data's layout (:class:`Layout`): modalities, numeric and categorical
-   features, and the "expanded" vector the networks read (one value per
-   numeric feature, a one-hot block per categorical one);
-2. the networks (:class:`VSAEModule`): per-modality unimodal encoders, evaluated
-   at once with grouped layers (:class:`~sklimpute.nn.GroupedLinear`, no
-   Python loop over modalities), the multimodal encoder whose output is sliced
-   per modality, the selective proposal, the mask and data decoders
-   (Appendix B.2's layer sizes);
-3. the loss (:func:`vsae_loss`): per-feature negative log-likelihoods (squared
+1. the networks (:class:`VSAEModule`): per-modality unimodal encoders, run at
+   once as grouped layers, the multimodal encoder whose output is sliced per
+   modality, the selective proposal, the mask and data decoders (Appendix B.2);
+2. the loss (:func:`vsae_loss`): per-feature negative log-likelihoods (squared
    error, binary cross-entropy or softmax cross-entropy), the mask's
    Bernoulli term and the analytic KL divergence of every modality;
-4. training (:class:`VSAENet`): a warm-up without the unobserved term, then
+3. training (:class:`VSAENet`): a warm-up without the unobserved term, then
    each batch passed once without gradients to generate ``x~_u`` and a second
    time for the loss (Appendix B.3);
-5. the imputer, :class:`VSAEImputer`, with categorical features, ``sample``
+4. the imputer, :class:`VSAEImputer`, with categorical features, ``sample``
    and multiple imputation.
 """
 
@@ -51,10 +49,11 @@ from torch import nn
 
 from ..deep import DeepImputer, ReconstructionMixin
 from ..categorical import CategoricalMixin
+from ..mixed import Layout, MixedFeatures, resolve_modalities
 from ..nn import MLP, GroupedMLP, init_he, kl_standard_normal, reparameterize
 from ..training import ImputerNet, MaskedDataset, WarmupEarlyStopping
 
-__all__ = ["Layout", "VSAEImputer", "VSAEModule", "VSAENet", "vsae_loss"]
+__all__ = ["VSAEImputer", "VSAEModule", "VSAENet", "vsae_loss"]
 
 #: Appendix B.2, UCI tables: 3-layer 64-unit encoders with batch norm, 20
 #: latent dimensions per modality, a 64-unit mask decoder, a 128-unit data
@@ -70,75 +69,11 @@ LOGVAR_RANGE = (-12.0, 8.0)
 
 
 # --------------------------------------------------------------------------- #
-# 1. The data's layout: modalities and feature types
+# 1. The networks
 # --------------------------------------------------------------------------- #
 
 
-class Layout:
-    """Where each feature and modality sits in the vector the networks read.
-
-    Every numeric feature is one value, every categorical feature with ``K``
-    categories a one-hot block of ``K`` values; their concatenation in column
-    order is the *expanded* vector of width ``n_expanded``. A modality is a
-    set of columns; its expanded entries, padded with zeros to the widest
-    modality, form the input of its unimodal encoder.
-
-    Parameters
-    ----------
-    cardinalities : sequence of int
-        Per column: 0 for a numeric feature, the number of categories ``K >= 1``
-        for a categorical one.
-    modalities : sequence of sequences of int
-        The columns of each modality (a partition of the columns).
-
-    Examples
-    --------
-    >>> lay = Layout([0, 3, 0], [[0], [1, 2]])
-    >>> lay.n_expanded, lay.n_modalities, lay.modality_width
-    (5, 2, 4)
-    """
-
-    def __init__(self, cardinalities, modalities):
-        card = np.asarray(cardinalities, dtype=np.int64)
-        self.cardinalities = card
-        self.modalities = [np.asarray(m, dtype=np.int64) for m in modalities]
-        widths = np.where(card > 0, card, 1)
-        self.offsets = np.concatenate([[0], np.cumsum(widths)[:-1]]).astype(np.int64)
-        self.n_features = len(card)
-        self.n_expanded = int(widths.sum())
-        self.n_modalities = len(self.modalities)
-        self.numeric = np.flatnonzero(card == 0)
-        self.categorical = np.flatnonzero(card > 0)
-        # column of every expanded entry
-        self.expanded_column = np.repeat(np.arange(self.n_features), widths)
-        # expanded entries of each modality, padded with index n_expanded (a zero)
-        entries = [np.concatenate([np.arange(self.offsets[c], self.offsets[c] + widths[c]) for c in m])
-                   for m in self.modalities]
-        self.modality_width = max(len(e) for e in entries)
-        self.modality_entries = np.full((self.n_modalities, self.modality_width), self.n_expanded)
-        for i, e in enumerate(entries):
-            self.modality_entries[i, :len(e)] = e
-        # columns of each modality, padded with index n_features (always observed)
-        n_cols = max(len(m) for m in self.modalities)
-        self.modality_columns = np.full((self.n_modalities, n_cols), self.n_features)
-        for i, m in enumerate(self.modalities):
-            self.modality_columns[i, :len(m)] = m
-        self.column_modality = np.empty(self.n_features, dtype=np.int64)
-        for i, m in enumerate(self.modalities):
-            self.column_modality[m] = i
-        # one-hot blocks of the categorical features, padded with index n_expanded
-        k_max = int(card.max()) if len(self.categorical) else 1
-        self.category_entries = np.full((len(self.categorical), k_max), self.n_expanded)
-        for r, c in enumerate(self.categorical):
-            self.category_entries[r, :card[c]] = self.offsets[c] + np.arange(card[c])
-
-
-# --------------------------------------------------------------------------- #
-# 2. The networks
-# --------------------------------------------------------------------------- #
-
-
-class VSAEModule(nn.Module):
+class VSAEModule(MixedFeatures, nn.Module):
     """Encoders and decoders of VSAE (Figure 1 and Appendix B.2).
 
     * unimodal encoders ``q_phi(z_i | x_i)``: one MLP per modality, all run at
@@ -166,11 +101,9 @@ class VSAEModule(nn.Module):
         Hidden widths of the encoders, the data decoder and the mask decoder.
     n_layers : int
         Hidden layers of every MLP (the paper: 3).
-    encoder_batchnorm : bool
-        Batch norm after the encoders' first layer (the paper: tables yes,
-        images no).
-    decoder_batchnorm : bool
-        Batch norm after the decoders' first layer (the paper: always).
+    encoder_batchnorm, decoder_batchnorm : bool
+        Batch norm after the first layer of the encoders (the paper: tables
+        yes, images no) and of the decoders (the paper: always).
     fill : {"noise", "zeros"}
         What replaces unobserved inputs during training (``encode`` with
         ``noise=True``); ``noise=False`` puts zeros, the noise's mean.
@@ -189,11 +122,7 @@ class VSAEModule(nn.Module):
         self.fill = fill
         self.output = output
         M, L, E = lay.n_modalities, self.latent_dim, lay.n_expanded
-        for name in ("numeric", "categorical", "offsets", "expanded_column", "modality_entries",
-                     "modality_columns", "column_modality", "category_entries"):
-            self.register_buffer(name, torch.as_tensor(getattr(lay, name), dtype=torch.long), persistent=False)
-        self.register_buffer("n_categories", torch.as_tensor(lay.cardinalities[lay.categorical]),
-                             persistent=False)
+        self.register_layout(lay)
         # Appendix B.2's stacks: n_layers hidden layers, LeakyReLU, batch norm
         # after the first one only
         def norm(on):
@@ -278,73 +207,9 @@ class VSAEModule(nn.Module):
         out, mask_logits = self.decode(z)
         return out, mask_logits, mu, logvar, m
 
-    # -- per-feature likelihoods and values ----------------------------------------
-    def _category_logits(self, out):
-        """Logits ``(n, n_categorical, K_max)``, the padding at -1e9."""
-        pad = out.new_full((out.shape[0], 1), -1e9)
-        return torch.cat([out, pad], dim=1)[:, self.category_entries]
-
-    def feature_nll(self, out, target):
-        """Negative log-likelihood of every feature of ``target`` (``(n, n_features)``).
-
-        Numeric: the squared error (``output="mse"``) or the binary
-        cross-entropy of the logits (``"bce"``); categorical: the softmax
-        cross-entropy of the code.
-        """
-        nll = out.new_zeros(target.shape)
-        if len(self.numeric):
-            pred, t = out[:, self.offsets[self.numeric]], target[:, self.numeric]
-            if self.output == "bce":
-                nll[:, self.numeric] = F.binary_cross_entropy_with_logits(
-                    pred, t.clamp(0.0, 1.0), reduction="none")
-            else:
-                nll[:, self.numeric] = (pred - t) ** 2
-        if len(self.categorical):
-            logp = torch.log_softmax(self._category_logits(out), dim=-1)
-            codes = target[:, self.categorical].round().long()
-            codes = torch.minimum(codes.clamp_min(0), self.n_categories - 1)
-            nll[:, self.categorical] = -logp.gather(-1, codes.unsqueeze(-1)).squeeze(-1)
-        return nll
-
-    def predictive_mean(self, outs):
-        """Per-feature values from several decoder outputs ``(S, n, n_expanded)`` of the same rows.
-
-        Numeric features: the mean of the ``S`` decoded means (sigmoid means
-        for ``output="bce"``), the Monte Carlo estimate of ``E[x_j | x_o, m]``;
-        categorical ones: the category of highest mean softmax probability
-        (the mode of the predictive distribution).
-        """
-        values = outs.new_zeros(outs.shape[1], self.layout.n_features)
-        if len(self.numeric):
-            pred = outs[..., self.offsets[self.numeric]]
-            values[:, self.numeric] = (torch.sigmoid(pred) if self.output == "bce" else pred).mean(dim=0)
-        if len(self.categorical):
-            probs = torch.softmax(self._category_logits(outs.flatten(0, 1)), dim=-1)
-            probs = probs.view(outs.shape[0], outs.shape[1], *probs.shape[1:]).mean(dim=0)
-            values[:, self.categorical] = probs.argmax(dim=-1).to(outs.dtype)
-        return values
-
-    def feature_values(self, out, sample=False):
-        """Per-feature values from the decoder's output: means, and category codes.
-
-        Categories are the most likely one, or (``sample=True``) a draw from
-        the softmax.
-        """
-        values = out.new_zeros(out.shape[0], self.layout.n_features)
-        if len(self.numeric):
-            pred = out[:, self.offsets[self.numeric]]
-            values[:, self.numeric] = torch.sigmoid(pred) if self.output == "bce" else pred
-        if len(self.categorical):
-            logits = self._category_logits(out)
-            if sample:  # Gumbel-max draw
-                u = torch.rand_like(logits).clamp_(1e-10, 1.0 - 1e-7)
-                logits = logits - torch.log(-torch.log(u))
-            values[:, self.categorical] = logits.argmax(dim=-1).to(out.dtype)
-        return values
-
 
 # --------------------------------------------------------------------------- #
-# 3. The loss
+# 2. The loss
 # --------------------------------------------------------------------------- #
 
 
@@ -383,7 +248,7 @@ def vsae_loss(module, y_pred, x, mask, x_tilde=None, beta=1.0, unobserved_weight
 
 
 # --------------------------------------------------------------------------- #
-# 4. Training
+# 3. Training
 # --------------------------------------------------------------------------- #
 
 
@@ -404,12 +269,6 @@ class VSAENet(ImputerNet):
     the terms with real targets only (observed features, mask, KL), so the
     validation loss means the same thing before and after the warm-up.
 
-    With ``hide_rate > 0`` (ours) each training batch also gets a ``"seen"``
-    mask: every observed modality is hidden from the encoders with that
-    probability, and stays a target of the loss. ``unobserved_weight``
-    (ours) scales the generated targets' term; at 0 the term never switches
-    on and the first pass is skipped.
-
     Parameters
     ----------
     module : nn.Module class
@@ -418,12 +277,13 @@ class VSAENet(ImputerNet):
         Epochs without the unobserved term (the paper: 20).
     hide_rate : float in [0, 1), default=0.0
         Probability that an observed modality is hidden from the encoders in
-        a training batch (0: the paper's training).
+        a training batch (a ``"seen"`` mask; it stays a target of the loss;
+        0: the paper's training).
     beta : float, default=1.0
         Weight of the KL term (1: the paper's objective).
     unobserved_weight : float, default=1.0
         Weight of the generated targets' term (1: the paper's objective; 0:
-        never on).
+        never on, and the first pass is skipped).
     """
 
     def __init__(self, module, *args, warmup_epochs=20, hide_rate=0.0, beta=1.0, unobserved_weight=1.0,
@@ -483,7 +343,7 @@ class VSAENet(ImputerNet):
 
 
 # --------------------------------------------------------------------------- #
-# 5. The imputer
+# 4. The imputer
 # --------------------------------------------------------------------------- #
 
 
@@ -549,27 +409,20 @@ class VSAEImputer(CategoricalMixin, ReconstructionMixin, DeepImputer):
         gradients to generate ``x~_u`` and again for the loss.
     beta : float >= 0, default=1.0
         Weight of the KL term. 1 is the paper's objective (equation 4).
-        *Not in the paper*: smaller values loosen the KL pressure that, with
-        one latent code per feature, collapses every posterior to the prior
-        on some tables (the imputation is then the column mean; see the
-        method's documentation page).
+        *Ours*: smaller values loosen the KL pressure that can collapse every
+        posterior to the prior (see :ref:`vsae`).
     hide_rate : float in [0, 1), default=0.0
         *Not in the paper (ours).* In every training batch each observed
         modality is hidden from the encoders with this probability (it is
         then encoded by the multimodal encoder, like a missing one) while
         its true values stay targets of the loss, so that the multimodal
         encoder and the decoder are trained on the imputation task itself.
-        0 is the paper's training. We recommend ``hide_rate=0.3`` for
-        imputation: with ``beta=0.1`` on modalities such as images, with the
-        small-table settings of the Notes on tables (the method's page has
-        the numbers).
+        0 is the paper's training; we recommend 0.3 for imputation (Notes).
     unobserved_weight : float >= 0, default=1.0
         Weight of the unobserved features' term of equation 4 (the decoder
         scored against its own generated ``x~_u``). 1 is the paper's
         objective. *Ours*: 0 drops the term (and the first pass of every
-        batch, a pass without gradients): the model is then trained on
-        real targets only. With few rows those self-made targets teach the
-        model its own guesses (measured on :ref:`vsae`).
+        batch): the model is then trained on real targets only.
     batchnorm : bool, default=True
         Batch norm after the first layer of the decoders and (tables) of the
         encoders, as in Appendix B.2. False: none anywhere (ours; part of the
@@ -578,12 +431,10 @@ class VSAEImputer(CategoricalMixin, ReconstructionMixin, DeepImputer):
         *Ours; the paper decodes one sample.* ``transform`` fills each hole
         with the mean of this many decoded draws (latent codes from the
         selective proposal, the unobserved inputs' noise drawn too): the
-        Monte Carlo estimate of ``E[x_j | x_o, m]``, the imputation of least
-        expected squared error under the model; categorical features take
-        the category of highest mean probability. The draws are seeded, so
-        ``transform`` is repeatable. 0 decodes the proposal's mean once
+        Monte Carlo estimate of ``E[x_j | x_o, m]``; categorical features
+        take the category of highest mean probability. The draws are seeded,
+        so ``transform`` is repeatable. 0 decodes the proposal's mean once
         (deterministic, the fastest). Acts in ``transform`` only (no refit).
-        :ref:`vsae` compares the two.
     fill : {"auto", "noise", "zeros"}, default="auto"
         What replaces unobserved inputs of the encoders in training:
         standard-normal noise (the paper's tables) or zeros (its images).
@@ -685,28 +536,13 @@ class VSAEImputer(CategoricalMixin, ReconstructionMixin, DeepImputer):
     * the validation loss (early stopping, best-epoch restore) has no
       unobserved term, and early stopping only starts after the warm-up.
 
-    Why the paper's VSAE can impute at all: an unobserved modality's code
-    comes from the multimodal encoder, which no likelihood term ever asks to
-    describe that modality (its only targets are the model's own ``x~_u``);
-    the imputation is good only when the decoder has learned to predict a
-    modality from the *other* modalities' codes, which the KL term encourages
-    (encoding information once, in one modality's code, is cheaper than in
-    several). When the KL term wins outright, every posterior collapses to
-    the prior and the imputation is the column mean; ``beta < 1`` and
-    ``hide_rate > 0`` (both ours) are the remedies we measured.
-
     **Small tables** (hundreds of rows, one modality per feature): we
     recommend ``beta=0.01, hide_rate=0.3, unobserved_weight=0,
     batchnorm=False, fill="zeros", batch_size=32`` with a fixed budget
     (``epochs=300, patience=None, validation_fraction=0``). Each departs
-    from the paper; they trade part of the mask model (the generated masks'
-    missing share drifts) for imputation. :ref:`vsae` has the measurements
-    behind them and the reproduction of the paper's tables.
-
-    The per-modality encoders are grouped layers
-    (:class:`~sklimpute.nn.GroupedLinear`): their parameters are stacked
-    tensors whose first dimension is the number of modalities, and one
-    batched product evaluates all of them.
+    from the paper; they trade part of the mask model for imputation.
+    :ref:`vsae` explains why ``beta < 1`` and ``hide_rate > 0`` help, and has
+    the measurements and the reproduction of the paper's tables.
 
     References
     ----------
@@ -798,20 +634,11 @@ class VSAEImputer(CategoricalMixin, ReconstructionMixin, DeepImputer):
         verbose=0,
     ):
         super().__init__(
-            epochs=epochs,
-            batch_size=batch_size,
-            lr=lr,
-            device=device,
-            validation_fraction=validation_fraction,
-            patience=patience,
-            callbacks=callbacks,
-            n_threads=n_threads,
-            missing_values=missing_values,
-            shape=shape,
-            keep_empty_features=keep_empty_features,
-            add_indicator=add_indicator,
-            random_state=random_state,
-            verbose=verbose,
+            epochs=epochs, batch_size=batch_size, lr=lr, device=device,
+            validation_fraction=validation_fraction, patience=patience, callbacks=callbacks,
+            n_threads=n_threads, missing_values=missing_values, shape=shape,
+            keep_empty_features=keep_empty_features, add_indicator=add_indicator,
+            random_state=random_state, verbose=verbose,
         )
         self.modalities = modalities
         self.categorical_features = categorical_features
@@ -833,7 +660,7 @@ class VSAEImputer(CategoricalMixin, ReconstructionMixin, DeepImputer):
     def _fit(self, X, observed):
         X = self._unscale_codes(X, observed)
         cat = self.categorical_
-        self.modalities_ = self._resolve_modalities(X.shape[1])
+        self.modalities_ = resolve_modalities(self.modalities, X.shape[1])
         images = self.shape is not None
         defaults = IMAGE_DEFAULTS if images else TABLE_DEFAULTS
         self.latent_dim_ = int(self.latent_dim or defaults["latent_dim"])
@@ -851,34 +678,6 @@ class VSAEImputer(CategoricalMixin, ReconstructionMixin, DeepImputer):
         self._cardinalities = [len(c) if cat[j] else 0 for j, c in enumerate(self.categories_)]
         self._cardinalities = [max(k, 1) if cat[j] else 0 for j, k in enumerate(self._cardinalities)]
         return super()._fit(X, observed)
-
-    def _resolve_modalities(self, d):
-        mods = self.modalities
-        if mods is None:
-            return [np.array([j]) for j in range(d)]
-        mods = list(mods)
-        if mods and all(isinstance(s, numbers.Integral) and not isinstance(s, bool) for s in mods):
-            sizes = [int(s) for s in mods]
-            if min(sizes) < 1 or sum(sizes) != d:
-                raise ValueError(
-                    f"modalities={self.modalities!r} as group sizes must be positive and sum to the "
-                    f"number of features, {d}.")
-            bounds = np.cumsum([0] + sizes)
-            return [np.arange(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
-        try:
-            groups = [np.asarray(m, dtype=np.int64).ravel() for m in mods]
-        except (TypeError, ValueError):
-            groups = None
-        if groups is None or not groups or any(len(g) == 0 for g in groups):
-            raise ValueError(
-                f"modalities={self.modalities!r} is neither a list of group sizes nor a list of "
-                "non-empty lists of column indices.")
-        flat = np.sort(np.concatenate(groups))
-        if len(flat) != d or not np.array_equal(flat, np.arange(d)):
-            raise ValueError(
-                f"modalities as lists of column indices must use every one of the {d} columns "
-                "exactly once.")
-        return groups
 
     def _early_stopping(self):
         # the warm-up is a pre-training phase: patience and the best epoch count after it
