@@ -21,7 +21,7 @@ Ours, per square size K in 8, 10, 14:
   only acts in ``transform``), and a figure of the completions (the
   paper's Figures 2 and 5);
 * the temperature table: ``--n-samples`` samples at each t in 0.1 ... 1.5,
-  their grey squares counted by :func:`sklimpute.models.glow.count_squares`
+  their grey squares counted by :func:`sklimpute.metrics.count_squares`
   (the paper counted 50 by eye) with a strict and a loose criterion, mean
   count against t**2; the counters are checked on the training images, which
   hold exactly one square each, and on complete images, which hold none;
@@ -88,7 +88,7 @@ def _mae(out, X, hidden):
 
 def run_glow(size, epochs, patience, n_samples, quick):
     from sklimpute import GlowImputer
-    from sklimpute.models.glow import count_squares
+    from sklimpute.metrics import count_squares
 
     X, X_missing, hidden, n_fit = load(size, quick)
     imp = GlowImputer(shape=(28, 28), epochs=2 if quick else epochs, patience=patience,

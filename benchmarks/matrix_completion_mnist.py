@@ -24,7 +24,7 @@ from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_limits
 
 from sklimpute import MatrixCompletionImputer, make_missing
-from sklimpute.base import default_n_threads
+from sklimpute.training import default_n_threads
 from sklimpute.datasets import load_mnist
 from sklimpute.metrics import mae, rmse
 

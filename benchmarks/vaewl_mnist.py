@@ -113,7 +113,7 @@ def make_imputer(name, setting, rate, seed, args):
     if name == "Mean":
         return SimpleImputer()
     if name in ("GAIN", "SpatialGAIN"):
-        from sklimpute.models.gain import GAINImputer, SpatialGAINImputer
+        from sklimpute import GAINImputer, SpatialGAINImputer
 
         # on complete images the GAINs only see holes if some are hidden from
         # the generator: the test's rate, as for VAE-WL; on incomplete images

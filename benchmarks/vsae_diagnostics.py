@@ -78,7 +78,7 @@ def _reference_net(kind, d, seed):
     import torch
     from torch import nn
 
-    from sklimpute.models.vsae import _paper_mlp
+    from sklimpute.nn import MLP, GroupedMLP
 
     torch.manual_seed(seed)
     if kind == "masked MLP autoencoder":
@@ -91,9 +91,9 @@ def _reference_net(kind, d, seed):
         def __init__(self, latent=20, width=64):
             super().__init__()
             self.d, self.latent = d, latent
-            self.unimodal = _paper_mlp(1, width, latent, 3, batchnorm=False, groups=d)
-            self.multimodal = _paper_mlp(2 * d, width, d * latent, 3, batchnorm=False)
-            self.decoder = _paper_mlp(d * latent, 128, d, 3, batchnorm=False)
+            self.unimodal = GroupedMLP(d, 1, [width] * 3, latent, activation=nn.LeakyReLU)
+            self.multimodal = MLP(2 * d, [width] * 3, d * latent, activation=nn.LeakyReLU)
+            self.decoder = MLP(d * latent, [128] * 3, d, activation=nn.LeakyReLU)
 
         def forward(self, inputs):
             x, seen = inputs[:, :d], inputs[:, d:]

@@ -5,7 +5,8 @@ The imputers exported here are those of the registry,
 """
 
 from ._version import __version__
-from .base import BaseImputer, DeepImputer
+from .base import BaseImputer
+from .deep import DeepImputer
 from .models import REGISTRY
 from .multiple import fit_pooled, rubin_rules
 from .persistence import load

@@ -1,43 +1,34 @@
-"""The estimator bases every sklimpute imputer is built on.
+"""The estimator base every sklimpute imputer is built on.
 
-:class:`BaseImputer` implements the contract of ``DESIGN.md`` once: input
+:class:`BaseImputer` implements the estimator contract (see the
+contributing page, :ref:`architecture`) once: input
 validation (numpy, pandas, any float dtype, ``missing_values``), the observed
-mask, per-feature scaling fitted on observed values, the ``shape`` parameter
-for images, batch-by-batch ``transform`` that returns every observed entry
+mask, per-feature scaling fitted on observed values
+(:class:`~sklimpute.scaling.FeatureScaler`), the ``shape`` parameter for
+images, batch-by-batch ``transform`` that returns every observed entry
 bit-for-bit unchanged, ``keep_empty_features``, ``add_indicator``,
 ``get_feature_names_out`` (so ``set_output(transform="pandas")`` works) and a
-label-free :meth:`~BaseImputer.score`.
+label-free :meth:`~BaseImputer.score`. The neural models' base,
+:class:`~sklimpute.DeepImputer`, is in :mod:`sklimpute.deep`.
 
-:class:`DeepImputer` adds what the neural models share: training through a
-skorch net (:mod:`sklimpute.training`) with a validation split, early
-stopping, progress output, callbacks, a per-epoch ``history_``, seeding from
-``random_state`` without touching torch's global generators, and a ``device``.
-
-A concrete imputer only writes what is specific to its method:
-
-* ``BaseImputer`` subclasses implement ``_fit(X, observed)`` and
-  ``_impute(X, observed)``, both on scaled data whose holes hold 0;
-* ``DeepImputer`` subclasses implement ``_build_net(n_features, **net_kwargs)``
-  (returns an uninitialised skorch net) and ``_impute_batch(x, mask)`` (torch
-  tensors on the device), and ``_sample_batch(x, mask)`` when the model can
-  draw multiple imputations; ``_random_transform = True`` when
-  ``_impute_batch`` draws random numbers (``transform`` then replays the
-  same seeded draws at every call).
+A subclass implements ``_fit(X, observed)`` and ``_impute(X, observed)``,
+both on scaled data whose holes hold 0. The other hooks it may override:
+``_encode_columns`` (the raw input before validation; categorical columns,
+:mod:`sklimpute.categorical`), ``_transform_full`` (the imputed array in the
+input's feature space, which :meth:`~BaseImputer.score` and
+:func:`~sklimpute.metrics.holdout_error` compare with the truth),
+``_scaling`` and ``_transform_batch_size``.
 """
 
 import numbers
-import os
 import warnings
-from contextlib import nullcontext
 
 import numpy as np
-import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.impute import MissingIndicator
-from sklearn.utils import check_random_state
-from sklearn.utils._missing import is_scalar_nan
-from sklearn.utils._param_validation import Interval, MissingValues
 from sklearn.utils._available_if import available_if
+from sklearn.utils._missing import is_scalar_nan
+from sklearn.utils._param_validation import MissingValues
 from sklearn.utils.validation import (
     FLOAT_DTYPES,
     _check_feature_names_in,
@@ -45,9 +36,13 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from .categorical import check_numeric_columns
+from .inpainting import fill_from_neighbours
+from .metrics import holdout_error
 from .persistence import save as _save_imputer
+from .scaling import FeatureScaler
 
-__all__ = ["BaseImputer", "DeepImputer", "FeatureScaler", "check_image_shape"]
+__all__ = ["BaseImputer", "check_image_shape"]
 
 
 def check_image_shape(shape, n_features):
@@ -103,133 +98,8 @@ def check_image_shape(shape, n_features):
     return dims
 
 
-def _check_numeric_columns(X):
-    """Name the non-numeric columns of a DataFrame before they break validation."""
-    dtypes = getattr(X, "dtypes", None)
-    if dtypes is None or not hasattr(X, "columns"):
-        return
-    bad = []
-    for name, dtype in zip(X.columns, dtypes):
-        kind = getattr(dtype, "kind", "O")
-        if kind in "biuf":
-            continue
-        # pandas extension dtypes (Float64, Int64, boolean) are numeric too
-        if getattr(dtype, "_is_numeric", False):
-            continue
-        bad.append(f"{name!r} ({dtype})")
-    if bad:
-        raise ValueError(
-            "X has non-numeric column(s): " + ", ".join(bad) + ". This imputer works "
-            "on numbers: encode categorical columns first (for example with "
-            "sklearn.preprocessing.OrdinalEncoder) or drop them."
-        )
-
-
-class FeatureScaler:
-    """Affine per-feature scaling fitted on the observed entries only.
-
-    The statistics are computed on each feature divided by a power of two
-    close to its largest observed magnitude (an exact operation), so that
-    neither the mean nor the standard deviation can overflow, whatever the
-    magnitude of the data (values up to the largest float); for ordinary data
-    the result is the same, bit for bit, as a direct computation.
-
-    Parameters
-    ----------
-    method : {"standard", "minmax", None}
-        ``"standard"``: subtract the observed mean, divide by the observed
-        standard deviation; ``"minmax"``: map the observed range to [0, 1];
-        ``None``: identity.
-    shape : None or tuple of int
-        With an image shape ``(C, H, W)`` the statistics are pooled per channel
-        instead of per pixel, so that every pixel of a channel is scaled alike
-        (a per-pixel scaling would blow up the always-black border of MNIST).
-
-    Attributes
-    ----------
-    offset_, scale_ : ndarray of shape (n_features,)
-        ``scaled = (x - offset_) / scale_``. Features without observed values,
-        or constant ones (a spread below ``1e-12`` times their largest
-        magnitude), get ``scale_ = 1``.
-    mean_, data_min_, data_max_ : ndarray of shape (n_features,)
-        The observed mean, minimum and maximum of each feature (of its
-        channel, for images), whatever ``method`` is; NaN for a feature
-        without observed values.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> X = np.array([[0.0, 1.0], [2.0, np.nan], [4.0, 3.0]])
-    >>> s = FeatureScaler("minmax").fit(X, ~np.isnan(X))
-    >>> s.transform(X)[:, 0]
-    array([0. , 0.5, 1. ])
-    >>> big = FeatureScaler().fit(X * 1e300, ~np.isnan(X))
-    >>> bool(np.isfinite(big.scale_).all())
-    True
-    """
-
-    def __init__(self, method="standard", shape=None):
-        self.method = method
-        self.shape = shape
-
-    def fit(self, X, observed):
-        if self.method not in ("standard", "minmax", None):
-            raise ValueError(f"Unknown scaling {self.method!r}.")
-        d = X.shape[1]
-        Xo = np.where(observed, X, np.nan).astype(np.float64, copy=False)
-        if self.shape is not None:  # pool per channel
-            c = self.shape[0]
-            Xo = Xo.reshape(X.shape[0], c, -1).transpose(1, 0, 2).reshape(c, -1).T
-        with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
-            lo, hi = np.nanmin(Xo, axis=0), np.nanmax(Xo, axis=0)
-            # k with max|x| < 2**k: x / 2**k lies in (-1, 1) and is exact, and so
-            # are the statistics computed on it once multiplied back by 2**k
-            big = np.nan_to_num(np.fmax(np.abs(lo), np.abs(hi)), nan=0.0)
-            k = np.frexp(big)[1]
-            Z = np.ldexp(Xo, -k)
-            mean = np.ldexp(np.nanmean(Z, axis=0), k)
-            if self.method == "standard":
-                off, sc = mean, np.nanstd(Z, axis=0)
-            elif self.method == "minmax":
-                off, sc = lo, np.nanmax(Z, axis=0) - np.nanmin(Z, axis=0)
-            else:
-                off = sc = None
-        if self.method is None:
-            off, sc = np.zeros(len(lo)), np.ones(len(lo))
-        else:
-            # spread relative to the magnitude (Z is within (-1, 1)): constant
-            # features get a unit scale, whatever their units
-            const = ~(np.isfinite(sc) & (sc > 1e-12))
-            # a range wider than the largest float (values near +-1.8e308 of
-            # both signs) saturates; transform then divides before subtracting
-            with np.errstate(over="ignore"):
-                sc = np.ldexp(np.where(const, 1.0, sc), np.where(const, 0, k))
-            sc = np.minimum(sc, np.finfo(np.float64).max)
-            off = np.nan_to_num(off, nan=0.0)
-        stats = [off, sc, mean, lo, hi]
-        if self.shape is not None:
-            hw = d // self.shape[0]
-            stats = [np.repeat(s, hw) for s in stats]
-        self.offset_, self.scale_, self.mean_, self.data_min_, self.data_max_ = stats
-        return self
-
-    def transform(self, X):
-        with np.errstate(over="ignore", invalid="ignore"):
-            Z = (X - self.offset_) / self.scale_
-            if np.isinf(Z).any():  # x - offset may have overflowed, x / scale need not
-                overflow = np.isinf(Z) & np.isfinite(X)
-                alt = X / self.scale_ - self.offset_ / self.scale_
-                Z[overflow] = np.broadcast_to(alt, Z.shape)[overflow]
-        return Z
-
-    def inverse_transform(self, Z):
-        with np.errstate(over="ignore", invalid="ignore"):
-            return Z * self.scale_ + self.offset_
-
-
 class BaseImputer(TransformerMixin, BaseEstimator):
-    """Base class of all sklimpute imputers (the contract of ``DESIGN.md``).
+    """Base class of all sklimpute imputers: the estimator contract, written once.
 
     Subclasses implement ``_fit(X, observed)`` and ``_impute(X, observed)``.
     Both receive the data scaled by :class:`FeatureScaler` (see ``_scaling``)
@@ -369,9 +239,10 @@ class BaseImputer(TransformerMixin, BaseEstimator):
 
         The default rejects non-numeric DataFrame columns with a clear error.
         An imputer that handles categorical features (VSAE) overrides it to
-        replace them by numeric codes (learning the categories when ``reset``).
+        replace them by numeric codes (learning the categories when ``reset``)
+        with a :class:`~sklimpute.categorical.CategoricalEncoder`.
         """
-        _check_numeric_columns(X)
+        check_numeric_columns(X)
         return X
 
     def _check_fit_input(self, X):
@@ -560,27 +431,7 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         """
         c, h, w = self.image_shape_
         v = full.reshape(-1, c, h, w)
-        todo = (self._empty_pixels & ~obs).reshape(v.shape)
-        known = ~todo
-        while todo.any():
-            vk = np.where(known, v, 0.0)
-            kf = known.astype(np.float64)
-            total, count = np.zeros_like(v), np.zeros_like(v)
-            for dst, src in (
-                ((Ellipsis, slice(1, None), slice(None)), (Ellipsis, slice(None, -1), slice(None))),
-                ((Ellipsis, slice(None, -1), slice(None)), (Ellipsis, slice(1, None), slice(None))),
-                ((Ellipsis, slice(None), slice(1, None)), (Ellipsis, slice(None), slice(None, -1))),
-                ((Ellipsis, slice(None), slice(None, -1)), (Ellipsis, slice(None), slice(1, None))),
-            ):
-                total[dst] += vk[src]
-                count[dst] += kf[src]
-            ready = todo & (count > 0)
-            if not ready.any():
-                break
-            v[ready] = total[ready] / count[ready]
-            todo &= ~ready
-            known |= ready
-        v[todo] = 0.0
+        fill_from_neighbours(v, (self._empty_pixels & ~obs).reshape(v.shape))
 
     #: share of a feature's (an image channel's) observed values in
     #: ``transform`` that must lie far outside the fit's range for a warning
@@ -627,7 +478,15 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         )
 
     def _transform_full(self, X):
-        """Imputed array in the input's feature space (nothing dropped or added)."""
+        """Imputed array in the input's feature space (nothing dropped or added): a hook.
+
+        What :meth:`score` and :func:`~sklimpute.metrics.holdout_error`
+        compare with the hidden truth: every input feature, in the input's
+        order and units, whatever ``keep_empty_features`` and
+        ``add_indicator`` say. An imputer whose ``transform`` returns
+        something else than its imputed numbers (VSAE's categories) overrides
+        it to return numbers the metrics can compare.
+        """
         check_is_fitted(self)
         X, _ = self._validate_X(X, reset=False, mask=False)
         return self._impute_array(X)
@@ -704,8 +563,6 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         score : float
             ``-MAE`` on the hidden entries, in the data's units (higher is better).
         """
-        from .metrics import holdout_error
-
         check_is_fitted(self)
         seed = self.random_state if isinstance(self.random_state, numbers.Integral) else 0
         return -holdout_error(self, X, metric="mae", holdout=0.2, random_state=seed)
@@ -765,289 +622,3 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         tags.input_tags.allow_nan = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
-
-
-#: The environment variables that cap torch's CPU threads (torch reads them
-#: at start-up). joblib sets them in each of its process workers (the loky
-#: backend of ``GridSearchCV(n_jobs=k)``, ``cross_val_score``...) to the
-#: machine's cores divided by ``n_jobs``.
-THREAD_LIMIT_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-def _env_thread_limit():
-    """The smallest positive thread count set in ``THREAD_LIMIT_VARS``, or None."""
-    limits = []
-    for var in THREAD_LIMIT_VARS:
-        value = os.environ.get(var, "").split(",")[0].strip()  # OpenMP allows "4,2"
-        try:
-            n = int(value)
-        except ValueError:
-            continue
-        if n >= 1:
-            limits.append(n)
-    return min(limits) if limits else None
-
-
-def default_n_threads():
-    """The default thread count of sklimpute: half the CPU cores, within the env's limit.
-
-    Half the cores, at least one; but never more than ``OMP_NUM_THREADS`` or
-    ``MKL_NUM_THREADS`` when they are set. joblib's process workers have
-    them set to the machine's cores divided by ``n_jobs`` (unless the parent
-    set them itself), so that ``GridSearchCV(imputer, grid, n_jobs=k)`` runs
-    ``k`` fits of about ``cores / k`` threads each instead of ``k`` fits of
-    ``cores / 2`` threads; in your own process, setting ``OMP_NUM_THREADS``
-    caps sklimpute's threads as it caps torch's and numpy's.
-
-    On a 2-core machine beside another busy process, threads that spin on a
-    taken core are catastrophic: a conv VAE step on MNIST took 19 ms with one
-    torch thread and 750 ms with two, and IterativeImputer on the digits fitted
-    in 0.9 s with one BLAS thread and 10-47 s with two.
-
-    Examples
-    --------
-    >>> default_n_threads() >= 1
-    True
-    """
-    n = max(1, (os.cpu_count() or 2) // 2)
-    limit = _env_thread_limit()
-    return n if limit is None else min(n, limit)
-
-
-def resolve_device(device):
-    """Turn ``device`` ("cpu", "cuda", "cuda:1", "auto", ...) into a torch.device.
-
-    Examples
-    --------
-    >>> resolve_device("cpu")
-    device(type='cpu')
-    """
-    if isinstance(device, str) and device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(f"device={device!r} is not a torch device: {exc}") from exc
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(
-            f"device={device!r} but CUDA is not available on this machine; use "
-            "device='cpu' or device='auto'."
-        )
-    return dev
-
-
-def _has_sampler(self):
-    return type(self)._sample_batch is not DeepImputer._sample_batch
-
-
-class DeepImputer(BaseImputer):
-    """Base class of the neural imputers: training through skorch.
-
-    Parameters
-    ----------
-    epochs : int
-        Maximal number of training epochs.
-    batch_size : int
-        Mini-batch size for training and for ``transform``.
-    lr : float
-        Learning rate of the optimizer(s).
-    device : str, default="cpu"
-        Any torch device string; ``"auto"`` picks CUDA when it is present.
-    validation_fraction : float, default=0.1
-        Share of the rows held out to monitor the validation loss (early
-        stopping and best-epoch restore). 0 trains on all rows and monitors
-        the training loss.
-    patience : int or None, default=10
-        Epochs without improvement of the monitored loss before training
-        stops; None disables early stopping.
-    callbacks : list of skorch callbacks or None, default=None
-        Extra skorch callbacks (checkpoints, schedulers, your own stopping
-        rule...), passed to the net as they are.
-    n_threads : int or None, default=None
-        Torch CPU threads used during ``fit``, ``transform`` and sampling
-        (torch's setting is restored afterwards). None uses
-        :func:`default_n_threads`: half the CPU cores, or fewer when
-        ``OMP_NUM_THREADS``/``MKL_NUM_THREADS`` say so (as in the workers of
-        ``GridSearchCV(n_jobs=k)``); more threads than free cores make
-        training many times slower.
-    missing_values, shape, keep_empty_features, add_indicator, random_state, verbose
-        See :class:`BaseImputer`. ``verbose=1`` shows a progress bar over the
-        epochs with the current losses, ``verbose=2`` skorch's epoch table and
-        a per-batch progress bar.
-    """
-
-    _parameter_constraints = {
-        **BaseImputer._parameter_constraints,
-        "epochs": [Interval(numbers.Integral, 1, None, closed="left")],
-        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
-        "lr": [Interval(numbers.Real, 0, None, closed="neither")],
-        "device": [str, torch.device],
-        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="left")],
-        "patience": [Interval(numbers.Integral, 1, None, closed="left"), None],
-        "callbacks": [list, None],
-        "n_threads": [Interval(numbers.Integral, 1, None, closed="left"), None],
-    }
-
-    def __init__(
-        self,
-        *,
-        epochs=100,
-        batch_size=64,
-        lr=1e-3,
-        device="cpu",
-        validation_fraction=0.1,
-        patience=10,
-        callbacks=None,
-        n_threads=None,
-        missing_values=np.nan,
-        shape=None,
-        keep_empty_features=False,
-        add_indicator=False,
-        random_state=None,
-        verbose=0,
-    ):
-        super().__init__(
-            missing_values=missing_values,
-            shape=shape,
-            keep_empty_features=keep_empty_features,
-            add_indicator=add_indicator,
-            random_state=random_state,
-            verbose=verbose,
-        )
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.device = device
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.callbacks = callbacks
-        self.n_threads = n_threads
-
-    def __setstate__(self, state):
-        # unpickled where the fitted device does not exist (a GPU model on a
-        # CPU machine): skorch maps its nets' weights to the CPU; the imputer
-        # follows, so that transform runs
-        super().__setstate__(state)
-        device = self.__dict__.get("device_")
-        if device is not None and torch.device(device).type == "cuda" and not torch.cuda.is_available():
-            warnings.warn(
-                f"{type(self).__name__} was fitted on {device}, and CUDA is not available "
-                "here: it is moved to the CPU.", UserWarning, stacklevel=2)
-            self.device_ = torch.device("cpu")
-            for value in vars(self).values():
-                if isinstance(getattr(value, "module_", None), torch.nn.Module):
-                    value.device = "cpu"
-                    for name in list(value._modules) + list(value._criteria):
-                        getattr(value, name + "_").to("cpu")
-
-    def _threads(self):
-        from .training import torch_threads
-
-        return torch_threads(self.n_threads or default_n_threads())
-
-    def _fit(self, X, observed):
-        from .training import MaskedDataset, net_defaults, seeded
-
-        if X.shape[0] < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs at least 2 samples to train, got 1 sample."
-            )
-        self.device_ = resolve_device(self.device)
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        self._seed = seed
-        with self._threads(), seeded(seed, self.device_):
-            net = self._build_net(X.shape[1], **net_defaults(self, X.shape[0], seed))
-            net.fit(MaskedDataset(X, observed, device=self.device_), None)
-        self.net_ = net
-        self.history_ = net.history
-        self.n_epochs_ = len(net.history)
-        return self
-
-    def _max_epochs(self, n_samples):
-        """The epochs to train for on ``n_samples`` rows: ``epochs`` (a hook for "auto")."""
-        return self.epochs
-
-    def _build_net(self, n_features, **net_kwargs):
-        """Return an uninitialised skorch net (a :class:`~sklimpute.training.ImputerNet`)."""
-        raise NotImplementedError(
-            f"{type(self).__name__} does not implement _build_net(n_features, "
-            "**net_kwargs): DeepImputer is a base class to subclass, not an imputer. "
-            "A subclass implements _build_net (returning an uninitialised skorch net, "
-            "a sklimpute.training.ImputerNet) and _impute_batch(x, mask), and "
-            "_sample_batch(x, mask) for multiple imputation (see sklimpute.base); or "
-            "use one of sklimpute's imputers."
-        )
-
-    def _impute_batch(self, x, mask):
-        """Completed batch (torch, scaled space) from ``x`` (holes 0) and ``mask``."""
-        raise NotImplementedError(
-            f"{type(self).__name__} does not implement _impute_batch(x, mask): a "
-            "DeepImputer subclass implements _build_net(n_features, **net_kwargs) and "
-            "_impute_batch(x, mask), the completed batch as a torch tensor in the "
-            "scaled space."
-        )
-
-    def _sample_batch(self, x, mask):  # pragma: no cover - sample_imputations needs it
-        """One random completion of the batch (multiple imputation)."""
-        raise NotImplementedError(
-            f"{type(self).__name__} does not implement _sample_batch(x, mask), one "
-            "random completion of the batch, which multiple imputation needs."
-        )
-
-    def _transform_batch_size(self):
-        return self.batch_size
-
-    def _run_batches(self, Xs, observed, fn):
-        dev = self.device_
-        x = torch.as_tensor(Xs, dtype=torch.float32, device=dev)
-        m = torch.as_tensor(observed, dtype=torch.float32, device=dev)
-        self.net_._set_training(False)
-        with torch.inference_mode():
-            out = fn(x, m)
-        return out.detach().to("cpu", torch.float64).numpy()
-
-    #: True for models whose ``_impute_batch`` draws random numbers: each call
-    #: of ``transform`` then replays the same draws (seeded from the fit's
-    #: seed), so that the same input gives the same output
-    _random_transform = False
-
-    def _impute(self, X, observed):
-        from .training import seeded
-
-        draws = seeded(self._seed, self.device_) if self._random_transform else nullcontext()
-        with self._threads(), draws:
-            return self._run_batches(X, observed, self._impute_batch)
-
-    @available_if(_has_sampler)
-    def sample_imputations(self, X, n_draws=5, *, random_state=None):
-        """Draw several completions of X (multiple imputation).
-
-        Parameters
-        ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
-            Data with holes.
-        n_draws : int, default=5
-            Number of completions.
-        random_state : int, RandomState instance or None, default=None
-            Seeds the draws.
-
-        Returns
-        -------
-        draws : ndarray of shape (n_draws, n_samples, n_features)
-            Completions in the input's feature space; the observed entries are
-            identical in every draw, only the holes differ.
-        """
-        from .training import seeded
-
-        check_is_fitted(self)
-        X, _ = self._validate_X(X, reset=False, mask=False)
-        seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
-        draws = np.empty((int(n_draws),) + X.shape, dtype=X.dtype)
-
-        def sample(Xs, obs):
-            return self._run_batches(Xs, obs, self._sample_batch)
-
-        with self._threads(), seeded(seed, self.device_):
-            for k in range(int(n_draws)):
-                self._impute_array(X, impute=sample, out=draws[k])
-        return draws

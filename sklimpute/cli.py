@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from . import benchmark
-from .base import default_n_threads
+from .training import default_n_threads
 from .benchmark import all_methods
 from .models import REGISTRY
 from .multiple import check_can_draw

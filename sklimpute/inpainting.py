@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from skimage.restoration import inpaint_biharmonic
 
-__all__ = ["INPAINTING_METHODS", "diffusion_fill", "inpaint_images", "require_opencv"]
+__all__ = ["INPAINTING_METHODS", "diffusion_fill", "fill_from_neighbours", "inpaint_images", "require_opencv"]
 
 #: methods of :func:`inpaint_images` (``"diffusion"`` is :func:`diffusion_fill`)
 INPAINTING_METHODS = ("biharmonic", "telea", "ns", "diffusion")
@@ -170,3 +170,50 @@ def inpaint_images(X, observed, shape, method="biharmonic", radius=3):
             continue  # nothing to inpaint from: stays 0
         images[i, j] = _inpaint_channel(images[i, j], np.ascontiguousarray(missing[i, j]), method, radius)
     return np.where(observed, X, images.reshape(X.shape))
+
+
+def fill_from_neighbours(images, todo):
+    """Fill the ``todo`` pixels of ``images`` with the mean of their known 4 neighbours, in place.
+
+    A block of such pixels fills inwards from its border, one ring per step;
+    a pixel with no known pixel around it at all (a channel entirely to do)
+    gets 0. What :class:`~sklimpute.BaseImputer` gives an image's pixels that
+    were never observed in ``fit``.
+
+    Parameters
+    ----------
+    images : ndarray of shape (n, C, H, W)
+        Images; the pixels outside ``todo`` are known.
+    todo : ndarray of bool of the same shape
+        The pixels to fill.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> v = np.array([[[[1.0, 0.0, 3.0]]]])
+    >>> fill_from_neighbours(v, np.array([[[[False, True, False]]]]))
+    >>> v.tolist()
+    [[[[1.0, 2.0, 3.0]]]]
+    """
+    v = images
+    todo = todo.copy()
+    known = ~todo
+    while todo.any():
+        vk = np.where(known, v, 0.0)
+        kf = known.astype(np.float64)
+        total, count = np.zeros_like(v), np.zeros_like(v)
+        for dst, src in (
+            ((Ellipsis, slice(1, None), slice(None)), (Ellipsis, slice(None, -1), slice(None))),
+            ((Ellipsis, slice(None, -1), slice(None)), (Ellipsis, slice(1, None), slice(None))),
+            ((Ellipsis, slice(None), slice(1, None)), (Ellipsis, slice(None), slice(None, -1))),
+            ((Ellipsis, slice(None), slice(None, -1)), (Ellipsis, slice(None), slice(1, None))),
+        ):
+            total[dst] += vk[src]
+            count[dst] += kf[src]
+        ready = todo & (count > 0)
+        if not ready.any():
+            break
+        v[ready] = total[ready] / count[ready]
+        todo &= ~ready
+        known |= ready
+    v[todo] = 0.0

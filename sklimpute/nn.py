@@ -115,18 +115,19 @@ def _as_chw(shape):
 # --------------------------------------------------------------------------- #
 
 
-def _dense_layers(widths, linear, norm, activation, dropout, out_activation):
+def _dense_layers(widths, linear, norm, activation, dropout, out_activation, norm_first_only=False):
     """List the layers of an MLP (plain or grouped) through ``widths``.
 
     ``linear(n_in, n_out)`` -> [``norm(n_out)``] -> activation -> [Dropout]
-    for each hidden width, a last ``linear``, then ``out_activation`` if given.
+    for each hidden width (the norm after the first hidden layer only with
+    ``norm_first_only``), a last ``linear``, then ``out_activation`` if given.
     """
     layers = []
     for i, (n_in, n_out) in enumerate(zip(widths[:-1], widths[1:])):
         layers.append(linear(n_in, n_out))
         if i == len(widths) - 2:
             break
-        if norm is not None:
+        if norm is not None and (i == 0 or not norm_first_only):
             layers.append(norm(n_out))
         layers.append(get_activation(activation))
         if dropout:
@@ -153,8 +154,9 @@ class MLP(nn.Sequential):
         Output width.
     activation : str or nn.Module class, default="relu"
         Hidden activation, see :func:`get_activation`.
-    batchnorm : bool, default=False
-        Add ``BatchNorm1d`` after every hidden ``Linear``.
+    batchnorm : bool or "first", default=False
+        Add ``BatchNorm1d`` after every hidden ``Linear`` (True) or after the
+        first one only (``"first"``, VSAE's stacks).
     dropout : float, default=0.0
         Dropout probability after every hidden activation (0 adds none).
     out_activation : str, nn.Module class or None, default=None
@@ -186,6 +188,7 @@ class MLP(nn.Sequential):
                 activation,
                 dropout,
                 out_activation,
+                norm_first_only=batchnorm == "first",
             )
         )
         self.in_features = in_features
@@ -290,9 +293,10 @@ class GroupedMLP(nn.Sequential):
         Output width of each network.
     activation : str or nn.Module class, default="relu"
         Hidden activation, see :func:`get_activation`.
-    batchnorm : bool, default=False
+    batchnorm : bool or "first", default=False
         Batch normalisation over the ``n_groups * width`` channels after every
-        hidden layer (each group and unit gets its own statistics).
+        hidden layer (each group and unit gets its own statistics), or after
+        the first one only (``"first"``).
     dropout : float, default=0.0
         Dropout probability after every hidden activation.
     out_activation : str, nn.Module class or None, default=None
@@ -325,6 +329,7 @@ class GroupedMLP(nn.Sequential):
                 activation,
                 dropout,
                 out_activation,
+                norm_first_only=batchnorm == "first",
             )
         )
         self.n_groups = n_groups

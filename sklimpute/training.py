@@ -9,17 +9,23 @@
   ``get_loss`` (or ``train_step`` for adversarial training), never
   ``fit_loop``.
 * :func:`net_defaults` turns an imputer's common parameters into skorch
-  arguments: validation split, early stopping with best-weights restore,
-  progress output, user callbacks.
+  arguments: validation split, early stopping with best-weights restore
+  (:class:`WarmupEarlyStopping` for models with a warm-up), progress output,
+  user callbacks.
 * :func:`seeded` and :func:`torch_threads` set torch's random state and thread
   count for the duration of a block and restore them afterwards, so fitting
-  an imputer never changes the caller's global state.
+  an imputer never changes the caller's global state;
+  :func:`default_n_threads` is the thread count an imputer uses by default
+  and :func:`resolve_device` turns a ``device`` parameter into a torch
+  device.
 """
 
+import os
 from contextlib import contextmanager
 
 import numpy as np
 import torch
+from sklearn.utils import check_random_state
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EarlyStopping, ProgressBar
 from skorch.dataset import ValidSplit
@@ -32,11 +38,35 @@ __all__ = [
     "EpochProgressBar",
     "ImputerNet",
     "MaskedDataset",
+    "THREAD_LIMIT_VARS",
+    "WarmupEarlyStopping",
+    "default_n_threads",
+    "draw_seed",
+    "VALID_HIDE_RATE",
     "hide_entries",
+    "hide_rate_from",
     "net_defaults",
+    "resolve_device",
     "seeded",
     "torch_threads",
 ]
+
+
+def draw_seed(random_state):
+    """An int32 seed drawn from ``random_state``, for :func:`seeded` and skorch.
+
+    Parameters
+    ----------
+    random_state : int, RandomState instance or None
+        As scikit-learn takes it: an int gives the same seed every time, a
+        RandomState advances, None draws from numpy's global generator.
+
+    Examples
+    --------
+    >>> draw_seed(0) == draw_seed(0)
+    True
+    """
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
 @contextmanager
@@ -79,6 +109,74 @@ def torch_threads(n_threads):
         yield
     finally:
         torch.set_num_threads(before)
+
+
+#: The environment variables that cap torch's CPU threads (torch reads them
+#: at start-up). joblib sets them in each of its process workers (the loky
+#: backend of ``GridSearchCV(n_jobs=k)``, ``cross_val_score``...) to the
+#: machine's cores divided by ``n_jobs``.
+THREAD_LIMIT_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def _env_thread_limit():
+    """The smallest positive thread count set in ``THREAD_LIMIT_VARS``, or None."""
+    limits = []
+    for var in THREAD_LIMIT_VARS:
+        value = os.environ.get(var, "").split(",")[0].strip()  # OpenMP allows "4,2"
+        try:
+            n = int(value)
+        except ValueError:
+            continue
+        if n >= 1:
+            limits.append(n)
+    return min(limits) if limits else None
+
+
+def default_n_threads():
+    """The default thread count of sklimpute: half the CPU cores, within the env's limit.
+
+    Half the cores, at least one; but never more than ``OMP_NUM_THREADS`` or
+    ``MKL_NUM_THREADS`` when they are set. joblib's process workers have
+    them set to the machine's cores divided by ``n_jobs`` (unless the parent
+    set them itself), so that ``GridSearchCV(imputer, grid, n_jobs=k)`` runs
+    ``k`` fits of about ``cores / k`` threads each instead of ``k`` fits of
+    ``cores / 2`` threads; in your own process, setting ``OMP_NUM_THREADS``
+    caps sklimpute's threads as it caps torch's and numpy's.
+
+    On a machine whose cores are busy with other processes, threads that spin
+    on a taken core make training many times slower: fewer threads than
+    cores is the safe default.
+
+    Examples
+    --------
+    >>> default_n_threads() >= 1
+    True
+    """
+    n = max(1, (os.cpu_count() or 2) // 2)
+    limit = _env_thread_limit()
+    return n if limit is None else min(n, limit)
+
+
+def resolve_device(device):
+    """Turn ``device`` ("cpu", "cuda", "cuda:1", "auto", ...) into a torch.device.
+
+    Examples
+    --------
+    >>> resolve_device("cpu")
+    device(type='cpu')
+    """
+    if isinstance(device, str) and device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"device={device!r} is not a torch device: {exc}") from exc
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} but CUDA is not available on this machine; use "
+            "device='cpu' or device='auto'."
+        )
+    return dev
 
 
 class MaskedDataset(torch.utils.data.Dataset):
@@ -161,6 +259,29 @@ class ImputerNet(NeuralNet):
 
     def __init__(self, module, *args, criterion=torch.nn.MSELoss, **kwargs):
         super().__init__(module, criterion, *args, **kwargs)
+
+
+#: Share of the observed entries hidden for the validation loss of a net
+#: that hides entries (:class:`HidingMixin`) when the data are complete.
+VALID_HIDE_RATE = 0.2
+
+
+def hide_rate_from(observed, fallback):
+    """The data's missing rate, or ``fallback`` when nothing is missing.
+
+    How much of each batch the imputers that train on hidden entries hide
+    by default: about as much as the data miss.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> hide_rate_from(np.array([[True, False], [True, True]]), 0.2)
+    0.25
+    >>> hide_rate_from(np.ones((2, 2), dtype=bool), 0.2)
+    0.2
+    """
+    missing = 1.0 - float(np.mean(observed))
+    return missing if missing > 0 else fallback
 
 
 def hide_entries(mask, rate, n_channels=1, generator=None):
@@ -349,6 +470,23 @@ class AdversarialNet(ImputerNet):
                 )
 
 
+class WarmupEarlyStopping(EarlyStopping):
+    """:class:`skorch.callbacks.EarlyStopping` that starts counting after the warm-up.
+
+    The best model is chosen among the epochs after ``warmup_epochs`` (the
+    warm-up is a pre-training phase), and the patience only runs then.
+    """
+
+    def __init__(self, *args, warmup_epochs=0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.warmup_epochs = warmup_epochs
+
+    def on_epoch_end(self, net, **kwargs):
+        if len(net.history) <= int(self.warmup_epochs):
+            return
+        super().on_epoch_end(net, **kwargs)
+
+
 class EpochProgressBar(Callback):
     """A tqdm bar over the epochs that shows the latest losses."""
 
@@ -372,8 +510,8 @@ class EpochProgressBar(Callback):
         return state
 
 
-def net_defaults(imputer, n_samples, seed):
-    """skorch arguments from a :class:`~sklimpute.base.DeepImputer`'s parameters.
+def net_defaults(imputer, n_samples, seed, *, early_stopping=EarlyStopping):
+    """skorch arguments from a :class:`~sklimpute.DeepImputer`'s parameters.
 
     Parameters
     ----------
@@ -386,6 +524,11 @@ def net_defaults(imputer, n_samples, seed):
         and must leave two to train on).
     seed : int
         Seed of the validation split.
+    early_stopping : callable, default=skorch's EarlyStopping
+        The early-stopping callback's class (or a ``functools.partial`` of
+        one), called as ``early_stopping(monitor=..., patience=...,
+        load_best=True)`` when ``imputer.patience`` is not None; VSAE passes
+        :class:`WarmupEarlyStopping`.
 
     Returns
     -------
@@ -399,7 +542,7 @@ def net_defaults(imputer, n_samples, seed):
     callbacks = []
     if imputer.patience is not None:
         callbacks.append(
-            ("early_stopping", EarlyStopping(monitor=monitor, patience=imputer.patience, load_best=True))
+            ("early_stopping", early_stopping(monitor=monitor, patience=imputer.patience, load_best=True))
         )
     if imputer.verbose == 1:
         callbacks.append(("epoch_progress", EpochProgressBar()))

@@ -1,7 +1,7 @@
 """Shared fixtures, and a small denoising imputer that exercises DeepImputer.
 
 ``MaskedMLPImputer`` is a test double, not part of the package: the smallest
-real :class:`~sklimpute.base.DeepImputer` (an MLP that reads the data and the
+real :class:`~sklimpute.DeepImputer` (an MLP that reads the data and the
 mask and learns to fill entries hidden from it), so that the base class's
 training, seeding, validation and transform contract are tested before any
 paper's model exists.
@@ -14,7 +14,7 @@ import pytest
 import torch
 from torch import nn
 
-from sklimpute.base import DeepImputer
+from sklimpute.deep import DeepImputer
 from sklimpute.training import ImputerNet
 
 os.environ.setdefault("MPLBACKEND", "Agg")

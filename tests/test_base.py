@@ -6,7 +6,9 @@ import torch
 from conftest import MaskedMLPImputer
 from skorch.callbacks import Callback
 
-from sklimpute.base import FeatureScaler, check_image_shape, default_n_threads, resolve_device
+from sklimpute.base import check_image_shape
+from sklimpute.scaling import FeatureScaler
+from sklimpute.training import default_n_threads, resolve_device
 
 
 @pytest.fixture

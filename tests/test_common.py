@@ -1,4 +1,4 @@
-"""The estimator contract of DESIGN.md, run on every imputer of the registry.
+"""The estimator contract (docs/architecture.rst), run on every imputer of the registry.
 
 A new imputer enters these tests through its ``register`` call in
 ``sklimpute/models/__init__.py`` (with small ``test_params``).

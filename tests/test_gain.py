@@ -8,7 +8,8 @@ from sklearn.impute import SimpleImputer
 
 from sklimpute import GAINImputer, SpatialGAINImputer, make_missing
 from sklimpute.datasets import load_tabular
-from sklimpute.models.gain import GAINNet, SpatialGAINNet, draw_hint
+from sklimpute.models.gain import GAINNet, draw_hint
+from sklimpute.models.spatialgain import SpatialGAINModule
 from sklimpute.training import BatchLoader, MaskedDataset
 
 
@@ -54,7 +55,7 @@ def test_spatial_gain_hiding_beats_the_papers_training(digits_split):
 def test_residual_generator_starts_from_the_diffusion_fill():
     from sklimpute.inpainting import diffusion_fill
 
-    net = SpatialGAINNet(64, (1, 8, 8), "unet", (8, 16), out_activation="sigmoid", prefill="diffusion")
+    net = SpatialGAINModule(64, (1, 8, 8), "unet", (8, 16), out_activation="sigmoid", prefill="diffusion")
     for p in net.body.parameters():  # a network that corrects nothing
         torch.nn.init.zeros_(p)
     x, seen = torch.rand(5, 64), (torch.rand(5, 64) > 0.4).float()
@@ -289,7 +290,7 @@ def test_table_is_padded_to_a_grid():
 def test_spatial_players_keep_the_image_size(architecture, shape):
     n = int(np.prod(shape))
     widths = (8, 16) if architecture == "unet" else (64, 32, 16)
-    net = SpatialGAINNet(n, shape, architecture, widths, out_activation="sigmoid")
+    net = SpatialGAINModule(n, shape, architecture, widths, out_activation="sigmoid")
     out = net(torch.rand(4, n), torch.ones(4, n))
     assert out.shape == (4, n) and (out >= 0).all() and (out <= 1).all()
 

@@ -23,7 +23,8 @@ from sklimpute import (
     VAEWLImputer,
     VSAEImputer,
 )
-from sklimpute.base import FeatureScaler, default_n_threads
+from sklimpute.scaling import FeatureScaler
+from sklimpute.training import default_n_threads
 from sklimpute.cli import main
 
 

@@ -15,6 +15,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.model_selection import GridSearchCV
 from threadpoolctl import threadpool_limits
 
+import sklimpute.lowrank as lowrank
 import sklimpute.models.matrix_completion as mc
 from sklimpute import MatrixCompletionImputer
 
@@ -134,7 +135,7 @@ def test_transform_of_training_rows_gives_fit_solution():
     out = imp.fit(X_missing).transform(X_missing)
     observed = ~hidden
     Xs = np.where(observed, imp.scaler_.transform(X_missing), 0.0)
-    Z = mc._fista_matrix(
+    Z = lowrank.fista_matrix(
         Xs, observed, 2.0, max_rank=None, max_iter=2000, tol=1e-7, rng=np.random.RandomState(0)
     )[0]
     Z_hat = imp.scaler_.transform(out)
@@ -156,9 +157,9 @@ def test_truncated_svd_path_matches_full_svd(monkeypatch):
     Xs = np.where(observed, X, 0.0)
     kw = dict(max_rank=None, max_iter=500, tol=1e-8)
     with threadpool_limits(limits=1, user_api="blas"):
-        truncated = mc._fista_matrix(Xs, observed, 10.0, rng=np.random.RandomState(0), **kw)
-        monkeypatch.setattr(mc, "_FULL_SVD_MAX", 1000)
-        full = mc._fista_matrix(Xs, observed, 10.0, rng=np.random.RandomState(0), **kw)
+        truncated = lowrank.fista_matrix(Xs, observed, 10.0, rng=np.random.RandomState(0), **kw)
+        monkeypatch.setattr(lowrank, "FULL_SVD_MAX", 1000)
+        full = lowrank.fista_matrix(Xs, observed, 10.0, rng=np.random.RandomState(0), **kw)
     assert truncated[1].size == full[1].size
     np.testing.assert_allclose(truncated[1], full[1], rtol=1e-5)
     np.testing.assert_allclose(truncated[0], full[0], atol=1e-5 * np.abs(full[0]).max())
@@ -171,7 +172,7 @@ def test_fista_solution_is_optimal():
     observed = ~hidden
     Xs = np.where(observed, X, 0.0)
     lam = 3.0
-    Z, s, Vt, _, converged = mc._fista_matrix(
+    Z, s, Vt, _, converged = lowrank.fista_matrix(
         Xs, observed, lam, max_rank=None, max_iter=5000, tol=1e-10, rng=np.random.RandomState(0)
     )
     assert converged
@@ -257,7 +258,7 @@ def test_per_image_auto_one_fraction_by_pooled_held_out_error():
     # new images: that fraction of each image's own largest singular value
     out = imp.transform(X_missing[30:])
     obs = ~hidden[30:]
-    Z = mc._fista_stack(
+    Z = lowrank.fista_stack(
         np.where(obs, X[30:], 0.0).reshape(10, 20, 30), obs.reshape(10, 20, 30),
         imp.lam_fraction_, relative=True, max_rank=None, max_iter=500, tol=1e-3,
     )[0].reshape(10, -1)

@@ -10,17 +10,15 @@ from sklearn.impute import KNNImputer, SimpleImputer
 from sklearn.model_selection import GridSearchCV, cross_val_score
 
 from sklimpute.datasets import load_digits as load_digit_images
+from sklimpute.fid import fid_score, frechet_distance, train_feature_extractor
 from sklimpute.metrics import (
     METRICS,
-    fid_score,
-    frechet_distance,
     holdout_error,
     mae,
     make_imputation_scorer,
     nrmse,
     pfc,
     rmse,
-    train_feature_extractor,
 )
 
 X_TRUE = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])

@@ -58,7 +58,7 @@ def test_mask_generator_moves_toward_the_datas_missing_rate(digits_dropout):
     before, after = observed_share(untrained), observed_share(trained)
     assert abs(after - real_observed) < 0.5 * abs(before - real_observed)
     # generate draws binary masks with those probabilities
-    _, masks = trained.generate(4000, random_state=0)
+    _, masks = trained.sample(4000, random_state=0)
     assert masks.mean() == pytest.approx(after, abs=0.02)
 
 
@@ -97,12 +97,12 @@ def test_transform_repeats_and_draws_differ_on_holes_only(fitted, digits_dropout
 
 
 def test_generate_returns_data_in_the_datas_units_and_binary_masks(fitted):
-    data, masks = fitted.generate(7, random_state=0)
+    data, masks = fitted.sample(7, random_state=0)
     assert data.shape == masks.shape == (7, 64) and masks.dtype == bool
     lo, hi = fitted.scaler_.inverse_transform(np.zeros((1, 64))), fitted.scaler_.inverse_transform(
         np.ones((1, 64)))
     assert (data >= lo - 1e-9).all() and (data <= hi + 1e-9).all()
-    np.testing.assert_array_equal(data, fitted.generate(7, random_state=0)[0])
+    np.testing.assert_array_equal(data, fitted.sample(7, random_state=0)[0])
 
 
 def test_gradient_penalty_is_zero_for_a_unit_gradient_and_grows_otherwise():

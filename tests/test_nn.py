@@ -12,6 +12,7 @@ from sklimpute.nn import (
     MLP,
     ConvDecoder,
     ConvEncoder,
+    GroupedBatchNorm,
     GroupedLinear,
     GroupedMLP,
     UNet,
@@ -73,6 +74,18 @@ def test_mlp_options_in_module_list():
     assert mlp[3].p == 0.3
     out = mlp.eval()(torch.randn(10, 4) * 100)
     assert ((out >= 0) & (out <= 1)).all()
+
+
+
+def test_batchnorm_first_normalises_after_the_first_hidden_layer_only():
+    # VSAE's stacks (Appendix B.2): Linear -> BN -> act, then Linear -> act
+    mlp = MLP(4, [8, 8, 8], 2, activation=nn.LeakyReLU, batchnorm="first")
+    assert [type(m) for m in mlp] == [nn.Linear, nn.BatchNorm1d, nn.LeakyReLU] + [
+        nn.Linear, nn.LeakyReLU] * 2 + [nn.Linear]
+    assert mlp[2].negative_slope == 0.01  # the class's default, not the GAN slope
+    grouped = GroupedMLP(3, 4, [8, 8], 2, batchnorm="first")
+    kinds = [type(m) for m in grouped]
+    assert kinds.count(GroupedBatchNorm) == 1 and kinds[1] is GroupedBatchNorm
 
 
 # --------------------------------------------------------------------------- grouped layers

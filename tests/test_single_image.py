@@ -24,7 +24,7 @@ from sklearn.utils.estimator_checks import (
 )
 
 from sklimpute import SingleImageImputer, SpatialGAINImputer
-from sklimpute.models.gain import crop_distances, crops_outside, missing_region
+from sklimpute.models.single_image import crop_distances, crops_outside, missing_region
 
 SIDE, A = 40, (30, 30, 10, 10)  # a 40x40 image, A its bottom-right 10x10 corner
 
@@ -283,7 +283,7 @@ def test_a_dead_pixel_and_a_scratch_are_imputed(digits):
 
 
 def test_thin_region_is_grown_for_context():
-    from sklimpute.models.gain import MIN_REGION_SIDE, _grown_region
+    from sklimpute.models.single_image import MIN_REGION_SIDE, _grown_region
 
     top, left, h, w = _grown_region((10, 0, 1, 28), (28, 28))
     assert (h, w) == (MIN_REGION_SIDE, 28) and top <= 10 < top + h

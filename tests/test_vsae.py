@@ -14,7 +14,8 @@ from sklearn.impute import SimpleImputer
 
 from sklimpute import VSAEImputer
 from sklimpute.metrics import pfc
-from sklimpute.models.vsae import Layout, VSAEModule, VSAENet, vsae_loss
+from sklimpute.mixed import Layout
+from sklimpute.models.vsae import VSAEModule, VSAENet, vsae_loss
 
 FAST = dict(epochs=40, warmup_epochs=10, patience=None, random_state=0)
 
@@ -274,7 +275,7 @@ def test_categorical_features_on_numeric_codes():
     assert list(imp.categories_[1]) == [1.0, 7.0] and imp.categorical_.tolist() == [False, True, False]
     draws = imp.sample_imputations(X, n_draws=2, random_state=0)
     assert set(np.unique(draws[:, :, 1])) <= {1.0, 7.0}
-    X_gen, observed = imp.generate(50, random_state=0)
+    X_gen, observed = imp.sample(50, random_state=0)
     assert set(np.unique(X_gen[:, 1])) <= {1.0, 7.0} and observed.dtype == bool
     # a boolean mask says the same
     same = VSAEImputer(categorical_features=[False, True, False], epochs=5, warmup_epochs=2,
@@ -319,7 +320,7 @@ def test_group_sizes_and_index_lists_give_the_same_model():
                     random_state=0).fit(X_missing)
     assert a.net_.module_.layout.n_modalities == 2
     np.testing.assert_array_equal(a.transform(X_missing), b.transform(X_missing))
-    X_gen, observed = a.generate(20, random_state=0)
+    X_gen, observed = a.sample(20, random_state=0)
     # every feature of a modality shares the modality's mask draw
     assert (observed[:, :2] == observed[:, :1]).all() and (observed[:, 2:] == observed[:, 2:3]).all()
 

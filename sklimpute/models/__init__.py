@@ -11,12 +11,14 @@ tests and its docs page.
 
 from dataclasses import dataclass, field
 
-from .gain import GAINImputer, SingleImageImputer, SpatialGAINImputer
+from .gain import GAINImputer
 from .gaussian import GaussianImputer
 from .glow import GlowImputer
 from .inpainting import InpaintingImputer
 from .matrix_completion import MatrixCompletionImputer
 from .misgan import MisGANImputer
+from .single_image import SingleImageImputer
+from .spatialgain import SpatialGAINImputer
 from .vaewl import VAEImputer, VAEWLImputer
 from .vsae import VSAEImputer
 

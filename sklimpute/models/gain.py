@@ -1,4 +1,4 @@
-"""Generative adversarial imputation networks: GAIN and SpatialGAIN.
+"""Generative adversarial imputation networks: GAIN, and the game SpatialGAIN plays.
 
 GAIN (Yoon, Jordon and van der Schaar, ICML 2018) imputes with a generator
 ``G`` that reads a row whose holes hold a little noise, and a discriminator
@@ -11,60 +11,44 @@ all its channels) and a hint that reveals less of the mask as training goes.
 
 The file reads top to bottom as the method:
 
-1. the players (:class:`DenseGAINNet` for GAIN, :class:`SpatialGAINNet` for
-   SpatialGAIN, its "standard" and "updown" architectures);
+1. GAIN's players (:class:`DenseGAINModule`);
 2. the game (:class:`GAINNet`): noise in the holes, the hint, the
    discriminator's and the generator's losses, one optimizer each through
    :class:`~sklimpute.training.AdversarialNet`, and the validation loss of
    early stopping (imputation error on observed entries hidden from ``G``);
-3. the imputers, :class:`GAINImputer` and :class:`SpatialGAINImputer`;
-4. single-image ("zero-shot") imputation, :class:`SingleImageImputer`: the
-   crops of one image that avoid its corrupted region, pruned by distance,
-   train a SpatialGAIN that fills the region.
+3. the imputers' shared base and :class:`GAINImputer`.
+
+SpatialGAIN's convolutional players and its imputer,
+:class:`~sklimpute.SpatialGAINImputer`, are in
+:mod:`sklimpute.models.spatialgain`; its single-image ("zero-shot") mode,
+:class:`~sklimpute.SingleImageImputer`, in :mod:`sklimpute.models.single_image`.
 """
 
-import math
 import numbers
+import warnings
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.base import clone
-from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
-from ..base import BaseImputer, DeepImputer
-from ..inpainting import diffusion_fill, inpaint_images
-from ..nn import MLP, UNet, init_xavier
-from ..training import AdversarialNet, HidingMixin, hide_entries
+from ..deep import DeepImputer
+from ..nn import MLP, init_xavier
+from ..training import VALID_HIDE_RATE, AdversarialNet, HidingMixin, hide_entries, hide_rate_from
 
 __all__ = [
-    "DenseGAINNet",
+    "DenseGAINModule",
     "GAINImputer",
     "GAINNet",
-    "SpatialGAINImputer",
-    "SingleImageImputer",
-    "SpatialGAINNet",
-    "crop_distances",
-    "crops_outside",
     "draw_hint",
-    "missing_region",
 ]
 
 #: Upper bound of the uniform noise that fills the holes of ``G``'s input
 #: (GAIN's code: ``U(0, 0.01)``).
 NOISE = 0.01
-#: ``epochs="auto"``: about this many rows x epochs, within ``AUTO_EPOCHS``
-#: (30 epochs of 800 images, 20 of 3,600: about a minute and three on one
-#: CPU thread)
-AUTO_EPOCH_ROWS = 72_000
-AUTO_EPOCHS = (10, 30)
 #: ``hide_rate=None``: the data's missing rate, clipped to this range.
 AUTO_HIDE_RATE_RANGE = (0.2, 0.5)
-#: Share of the observed entries hidden for the validation loss when the
-#: training hides none and the data are complete.
-VALID_HIDE_RATE = 0.2
 
 
 # --------------------------------------------------------------------------- #
@@ -72,7 +56,7 @@ VALID_HIDE_RATE = 0.2
 # --------------------------------------------------------------------------- #
 
 
-class DenseGAINNet(nn.Module):
+class DenseGAINModule(nn.Module):
     """GAIN's generator or discriminator: an MLP of ``[a, b]`` (two rows of ``d``).
 
     The generator reads the row with noise in its holes and the mask, the
@@ -97,118 +81,6 @@ class DenseGAINNet(nn.Module):
 
     def forward(self, a, b):
         return self.mlp(torch.cat([a, b], dim=1))
-
-
-#: Channels of each architecture's levels when ``widths=None``: the paper's
-#: 64, 32, 16 for its two architectures; a two-level U-Net for ours.
-DEFAULT_WIDTHS = {"standard": (64, 32, 16), "updown": (64, 32, 16), "unet": (16, 32, 64)}
-#: The discriminator of ``architecture="unet"``: the standard body, narrow.
-UNET_DISCRIMINATOR_WIDTHS = (16, 16, 16)
-
-
-def _spatial_body(in_channels, out_channels, architecture, widths, shape):
-    """The layers of SpatialGAIN's architectures (both players share them)."""
-    if architecture == "unet":
-        # ours: two 3x3 conv blocks per level, max pooling down, transposed
-        # convolutions up, skip connections
-        return UNet(in_channels, out_channels, widths=widths)
-    w1, w2, w3 = widths
-    act = (lambda: nn.LeakyReLU(0.2))  # noqa: E731
-
-    def conv(i, o):
-        return nn.Conv2d(i, o, kernel_size=3, padding=1)
-
-    if architecture == "standard":
-        # Input, [Conv-LeakyReLU-BN] x 3, Conv (, Sigmoid)
-        layers = []
-        for i, o in zip((in_channels, w1, w2), (w1, w2, w3)):
-            layers += [conv(i, o), act(), nn.BatchNorm2d(o)]
-        return nn.Sequential(*layers, conv(w3, out_channels))
-    # "updown": [Conv-LReLU-BN], [Conv-LReLU-MaxPool-BN], [Conv-LReLU-BN],
-    # [ConvTranspose-BN], Conv (, Sigmoid); the transposed convolution lands
-    # back on the input's size, odd sizes included
-    _, h, w = shape
-    return nn.Sequential(
-        conv(in_channels, w1), act(), nn.BatchNorm2d(w1),
-        conv(w1, w2), act(), nn.MaxPool2d(2), nn.BatchNorm2d(w2),
-        conv(w2, w3), act(), nn.BatchNorm2d(w3),
-        nn.ConvTranspose2d(w3, w3, kernel_size=2, stride=2, output_padding=(h % 2, w % 2)),
-        nn.BatchNorm2d(w3),
-        conv(w3, out_channels),
-    )
-
-
-class SpatialGAINNet(nn.Module):
-    """SpatialGAIN's generator or discriminator: a fully convolutional net.
-
-    Reads two rows ``a`` and ``b`` of ``n_features`` values (the generator:
-    the image with noise in its holes and its mask; the discriminator: the
-    completed image and the hint), stacks them as ``2 C`` channels of an
-    ``(C, H, W)`` image and returns one value per pixel and channel (the
-    generator's imputation, the discriminator's logit that the entry was
-    observed). Rows shorter than ``C * H * W`` (a table read as an image) are
-    padded: ``a`` with 0, ``b`` with 1 (an always observed zero), and the
-    padding is cut from the output.
-
-    Parameters
-    ----------
-    n_features : int
-    shape : tuple (C, H, W)
-    architecture : {"standard", "updown", "unet"}
-        ``"standard"``: [Conv-LeakyReLU-BN] x 3, Conv. ``"updown"``:
-        [Conv-LeakyReLU-BN], [Conv-LeakyReLU-MaxPool-BN], [Conv-LeakyReLU-BN],
-        [ConvTranspose-BN], Conv. 3x3 convolutions, LeakyReLU slope 0.2.
-        ``"unet"`` (ours): a :class:`~sklimpute.nn.UNet`.
-    widths : tuple of int, default=(64, 32, 16)
-        Channels of the three inner blocks ("standard", "updown"), or of
-        each level of the U-Net, finest first.
-    out_activation : str or None, default=None
-        ``"sigmoid"`` for the generator, None (logits) for the discriminator.
-    prefill : None or "diffusion", default=None
-        ``"diffusion"`` (ours, for the generator): the holes of ``a`` (where
-        ``b`` is 0) are first filled by :func:`~sklimpute.inpainting.
-        diffusion_fill` from the entries ``b`` marks, the network reads that
-        filled image and ``b``, and its output is added to the fill: it
-        learns the correction of a classical fill (a residual) instead of the
-        image. ``out_activation`` is then not applied (the sum may leave
-        [0, 1] during training; ``transform`` clips to the data's range).
-    """
-
-    def __init__(self, n_features, shape, architecture="standard", widths=(64, 32, 16),
-                 out_activation=None, prefill=None):
-        super().__init__()
-        self.n_features = int(n_features)
-        self.shape = tuple(int(s) for s in shape)
-        c, h, w = self.shape
-        self.pad = c * h * w - self.n_features
-        if self.pad < 0:
-            raise ValueError(f"shape {self.shape} holds {c * h * w} values, fewer than {n_features}.")
-        # "updown" halves the image once: odd sides (a 1-pixel-high strip
-        # included) are zero-padded to even ones and the output cropped back
-        self.pad_hw = (h % 2, w % 2) if architecture == "updown" else (0, 0)
-        body_shape = (c, h + self.pad_hw[0], w + self.pad_hw[1])
-        # channels-last convolutions: about 25% faster on CPU (oneDNN), and
-        # what tensor cores want on a GPU
-        self.body = init_xavier(_spatial_body(2 * c, c, architecture, tuple(widths), body_shape))
-        self.body.to(memory_format=torch.channels_last)
-        self.prefill = prefill
-        self.out = nn.Sigmoid() if out_activation == "sigmoid" and not prefill else nn.Identity()
-
-    def forward(self, a, b):
-        n = a.shape[0]
-        if self.pad:
-            a = F.pad(a, (0, self.pad), value=0.0)
-            b = F.pad(b, (0, self.pad), value=1.0)
-        if self.prefill:
-            a = diffusion_fill(a, b, self.shape)
-        x = torch.cat([a.reshape(n, *self.shape), b.reshape(n, *self.shape)], dim=1)
-        ph, pw = self.pad_hw
-        x = F.pad(x, (0, pw, 0, ph)).contiguous(memory_format=torch.channels_last)
-        _, h, w = self.shape
-        out = self.out(self.body(x)[..., :h, :w]).reshape(n, -1)
-        if self.prefill:
-            out = out + a
-        return out[:, : self.n_features]
 
 
 # --------------------------------------------------------------------------- #
@@ -461,20 +333,14 @@ class _GAINBase(DeepImputer):
         raise NotImplementedError
 
     def _fit(self, X, observed):
-        missing = 1.0 - float(observed.mean())
         if self.hide_rate is None:  # hide about as much as the data miss
-            self.hide_rate_ = float(np.clip(missing, *AUTO_HIDE_RATE_RANGE))
+            self.hide_rate_ = float(np.clip(hide_rate_from(observed, 0.0), *AUTO_HIDE_RATE_RANGE))
         else:
             self.hide_rate_ = float(self.hide_rate)
-        self.valid_hide_rate_ = self.hide_rate_ or (missing if missing > 0 else VALID_HIDE_RATE)
-        super()._fit(X, observed)
-        finite = all(torch.isfinite(p).all() for p in self.net_.module_.parameters())
-        if not finite:  # pragma: no cover - guarded by the skipped steps
-            raise FloatingPointError(
-                f"{type(self).__name__} training diverged (non-finite weights); lower lr or "
-                "try another random_state."
-            )
-        return self
+        self.valid_hide_rate_ = self.hide_rate_ or hide_rate_from(observed, VALID_HIDE_RATE)
+        # a diverging game stops with a clear error (AdversarialNet skips
+        # non-finite steps and raises when a whole epoch was skipped)
+        return super()._fit(X, observed)
 
     def _build_net(self, n_features, **net_kwargs):
         player, g_kwargs, d_kwargs, n_channels = self._players(n_features)
@@ -552,7 +418,7 @@ class GAINImputer(_GAINBase):
 """ + _ATTRIBUTES_DOC + """
     See Also
     --------
-    SpatialGAINImputer : GAIN with convolutional players, for images.
+    sklimpute.SpatialGAINImputer : GAIN with convolutional players, for images.
 
     Notes
     -----
@@ -636,587 +502,12 @@ class GAINImputer(_GAINBase):
     def _players(self, n_features):
         g = dict(n_features=n_features, hidden=self.hidden, out_activation="sigmoid")
         d = dict(n_features=n_features, hidden=self.hidden, out_activation=None)
-        return DenseGAINNet, g, d, 1
+        return DenseGAINModule, g, d, 1
 
 
-class SpatialGAINImputer(_GAINBase):
-    __doc__ = """SpatialGAIN: GAIN with convolutional players and a spatial mask and hint.
-
-    The game of :class:`GAINImputer` played by two fully convolutional
-    networks of the same architecture (the generator ends in a sigmoid, the
-    discriminator returns one logit per pixel and channel), Xavier
-    initialisation, Adam (lr 0.001, betas 0.9 and 0.999) for each. The mask
-    and the hint are *spatial*: a pixel is missing, hidden or revealed in all
-    its channels at once. The hint reveals ``hint_rate`` of the mask at the
-    first epoch and less as training goes (``hint_decay``): the
-    discriminator grows stronger and needs less help.
-
-    Images come with ``shape``; a table without ``shape`` is read as a
-    one-channel image: each row is zero-padded to a ``table_shape`` grid (the
-    padding counts as observed and is cut from the output), as the paper does
-    with Spambase (57 features on 8x8).
-
-    Parameters
-    ----------
-    architecture : {"unet", "standard", "updown"}, default="unet"
-        ``"standard"``: [Conv-LeakyReLU-BN] x 3, Conv (the paper's Experiment
-        1). ``"updown"``: [Conv-LeakyReLU-BN], [Conv-LeakyReLU-MaxPool-BN],
-        [Conv-LeakyReLU-BN], [ConvTranspose-BN], Conv, a larger receptive
-        field (the paper's single-image experiment). 3x3 convolutions; both
-        players share the architecture, as in the paper. ``"unet"`` (ours,
-        the default): the generator is a :class:`~sklimpute.nn.UNet` (a
-        receptive field that spans a 28 x 28 digit), the discriminator the
-        standard body with 16 channels per block
-        (``UNET_DISCRIMINATOR_WIDTHS``), which costs little beside it.
-    widths : tuple of int or None, default=None
-        Channels of the three inner blocks ("standard", "updown"; None: the
-        paper's 64, 32, 16), or of the U-Net's levels, finest first
-        ("unet"; None: 16, 32, 64). See ``DEFAULT_WIDTHS``.
-    prefill : {"diffusion", "noise"}, default="diffusion"
-        What the generator reads in the holes. ``"noise"``: uniform noise
-        ``U(0, 0.01)``, as in GAIN and the paper. ``"diffusion"`` (ours, the
-        default): a classical fill, :func:`~sklimpute.inpainting.
-        diffusion_fill` of the entries it may see, recomputed for every
-        batch (the hidden entries change at every step); the generator's
-        output is *added* to that fill, so it learns the correction of a
-        classical inpainting rather than the image. Imputations are clipped
-        to the training data's range.
-    table_shape : None or tuple (H, W), default=None
-        Grid a table's rows are padded to; None picks the smallest square
-        that holds them. Ignored when ``shape`` is given.
-""" + _COMMON_DOC.format(
-        alpha=10.0,
-        hide_none=" or None",
-        alpha_note="SpatialGAIN uses 10 (GAIN's code: 100).",
-        hint_decay=0.97,
-        decay_note=("The paper decays the hint without giving the schedule; 0.97 per epoch "
-                    "is ours (0.9 falls to about 0.6 over 15 epochs)."),
-        hide_rate=None,
-        hide_note=("None (ours, the default): the data's missing rate, clipped to "
-                   "[0.2, 0.5] (``AUTO_HIDE_RATE_RANGE``). Hiding is what makes the "
-                   "generator impute well: on the 8x8 digits at 20% MCAR 0.2 brings the "
-                   "missing-pixel MAE from 0.17 (0: the paper's training, barely better "
-                   "than the mean's 0.20) to 0.10 with the paper's architecture."),
-    ) + _TRAINING_DOC.format(
-        epochs='"auto"', batch_size=64, patience=5, epochs_auto=' or "auto"',
-        epochs_note="""
-        ``"auto"`` (ours): ``AUTO_EPOCH_ROWS / n_train`` epochs (72,000
-        rows in all), at least 10 and at most 30: 30 epochs of 800 images,
-        20 of 3,600, about one and three minutes on one CPU thread for
-        MNIST. The paper trains for at most 15 epochs with early stopping.""",
-    ) + """
-    Attributes
-    ----------
-    grid_shape_ : tuple (C, H, W)
-        The shape the players read: ``image_shape_``, or the table's grid.
-    widths_ : tuple of int
-        The channels of the generator's levels (``widths`` or its default).
-    epochs_ : int
-        The maximal number of epochs (``epochs``, or what ``"auto"`` chose).
-    hide_rate_ : float
-        The share of observed entries hidden in training.
-""" + _ATTRIBUTES_DOC + """
-    See Also
-    --------
-    GAINImputer : The same game with dense players, for tables.
-
-    References
-    ----------
-    .. [1] J. Young, "SpatialGAIN: Spatial Generative Adversarial Imputation
-       Networks and its Application to Zero-Shot Pixel Imputation".
-    .. [2] J. Yoon, J. Jordon and M. van der Schaar, "GAIN: Missing Data
-       Imputation using Generative Adversarial Nets", ICML 2018.
-
-    Examples
-    --------
-    >>> from sklimpute import SpatialGAINImputer, make_missing
-    >>> from sklimpute.datasets import load_digits
-    >>> X, _ = load_digits()
-    >>> X_missing, hidden = make_missing(X[:300], "mcar", rate=0.2, random_state=0)
-    >>> imp = SpatialGAINImputer(shape=(8, 8), epochs=2, random_state=0).fit(X_missing)
-    >>> imp.transform(X_missing).shape, imp.grid_shape_
-    ((300, 64), (1, 8, 8))
-    """
-
-    _parameter_constraints = {
-        **_GAINBase._parameter_constraints,
-        "architecture": [StrOptions({"standard", "updown", "unet"})],
-        "widths": [tuple, list, None],
-        "prefill": [StrOptions({"diffusion", "noise"})],
-        "epochs": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
-        "table_shape": [tuple, list, None],
-    }
-
-    def __init__(
-        self,
-        *,
-        architecture="unet",
-        widths=None,
-        prefill="diffusion",
-        table_shape=None,
-        alpha=10.0,
-        hint="code",
-        hint_rate=0.9,
-        hint_decay=0.97,
-        hide_rate=None,
-        epochs="auto",
-        batch_size=64,
-        lr=1e-3,
-        device="cpu",
-        validation_fraction=0.1,
-        patience=5,
-        callbacks=None,
-        n_threads=None,
-        missing_values=np.nan,
-        shape=None,
-        keep_empty_features=False,
-        add_indicator=False,
-        random_state=None,
-        verbose=0,
-    ):
-        super().__init__(
-            epochs=epochs,
-            batch_size=batch_size,
-            lr=lr,
-            device=device,
-            validation_fraction=validation_fraction,
-            patience=patience,
-            callbacks=callbacks,
-            n_threads=n_threads,
-            missing_values=missing_values,
-            shape=shape,
-            keep_empty_features=keep_empty_features,
-            add_indicator=add_indicator,
-            random_state=random_state,
-            verbose=verbose,
-        )
-        self.architecture = architecture
-        self.widths = widths
-        self.prefill = prefill
-        self.table_shape = table_shape
-        self.alpha = alpha
-        self.hint = hint
-        self.hint_rate = hint_rate
-        self.hint_decay = hint_decay
-        self.hide_rate = hide_rate
-
-    def _grid(self, n_features):
-        if self.image_shape_ is not None:
-            return tuple(self.image_shape_)
-        if self.table_shape is None:
-            side = math.ceil(math.sqrt(n_features))
-            return (1, side, side)
-        shape = tuple(int(s) for s in self.table_shape)
-        if len(shape) != 2 or shape[0] * shape[1] < n_features:
-            raise ValueError(
-                f"table_shape={self.table_shape!r} must be (H, W) with H * W >= {n_features} "
-                "(the number of features); use None for the smallest square."
-            )
-        return (1,) + shape
-
-    def _fit(self, X, observed):
-        widths = DEFAULT_WIDTHS[self.architecture] if self.widths is None else tuple(self.widths)
-        if self.architecture != "unet" and len(widths) != 3:
-            raise ValueError(f"widths must hold 3 channel counts for architecture="
-                             f"{self.architecture!r}, got {self.widths!r}.")
-        if not widths or not all(isinstance(w, numbers.Integral) and w > 0 for w in widths):
-            raise ValueError(f"widths must be positive channel counts, got {self.widths!r}.")
-        self.widths_ = widths
-        self.epochs_ = self._max_epochs(X.shape[0])
-        self.grid_shape_ = self._grid(X.shape[1])
-        return super()._fit(X, observed)
-
-    def _max_epochs(self, n_samples):
-        if self.epochs != "auto":
-            return self.epochs
-        n_train = n_samples - int(np.floor(n_samples * float(self.validation_fraction)))
-        return int(np.clip(round(AUTO_EPOCH_ROWS / max(n_train, 1)), *AUTO_EPOCHS))
-
-    def _players(self, n_features):
-        common = dict(n_features=n_features, shape=self.grid_shape_, architecture=self.architecture,
-                      widths=self.widths_)
-        prefill = None if self.prefill == "noise" else self.prefill
-        generator = {**common, "out_activation": "sigmoid", "prefill": prefill}
-        if self.architecture == "unet":
-            # the discriminator only tells imputed from observed pixels: the
-            # paper's standard body, narrow, costs a fifteenth of the U-Net
-            common = {**common, "architecture": "standard", "widths": UNET_DISCRIMINATOR_WIDTHS}
-        return SpatialGAINNet, generator, common, self.grid_shape_[0]
-
-
-# --------------------------------------------------------------------------- #
-# 4. Single-image ("zero-shot") imputation
-# --------------------------------------------------------------------------- #
-
-
-def missing_region(missing):
-    """Bounding box ``(top, left, height, width)`` of the True pixels of an (H, W) mask.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> m = np.zeros((6, 6), dtype=bool)
-    >>> m[4, 3] = m[5, 5] = True
-    >>> missing_region(m)
-    (4, 3, 2, 3)
-    """
-    rows, cols = np.flatnonzero(missing.any(axis=1)), np.flatnonzero(missing.any(axis=0))
-    if rows.size == 0:
-        return None
-    return int(rows[0]), int(cols[0]), int(rows[-1] - rows[0] + 1), int(cols[-1] - cols[0] + 1)
-
-
-#: A region thinner than this many pixels (a dead pixel, a 1-pixel scratch)
-#: is grown to it, within a third of the image, so that the network sees
-#: context around the hole and its pooling has something to halve.
-MIN_REGION_SIDE = 4
-
-
-def _grown_region(region, image_hw):
-    """``region`` grown (centred, inside the image) to ``MIN_REGION_SIDE`` per side.
-
-    Examples
-    --------
-    >>> _grown_region((5, 0, 1, 28), (28, 28))
-    (4, 0, 4, 28)
-    >>> _grown_region((0, 7, 1, 1), (8, 8))
-    (0, 6, 2, 2)
-    """
-    out = []
-    for start, size, full in zip(region[:2], region[2:], image_hw):
-        new = min(max(size, MIN_REGION_SIDE), max(full // 3, size))
-        begin = int(np.clip(start - (new - size) // 2, 0, full - new))
-        out.append((begin, new))
-    (top, h), (left, w) = out
-    return top, left, h, w
-
-
-def crops_outside(image, region, stride):
-    """The crops of ``region``'s size that do not overlap it, on a grid of ``stride``.
-
-    Parameters
-    ----------
-    image : ndarray of shape (C, H, W)
-        One image (NaN where missing).
-    region : tuple (top, left, height, width)
-        The region A; every crop is ``height x width`` and shares no pixel
-        with it.
-    stride : int
-        Step between crop corners; the last row and column of corners are
-        always included, so the image's edges are covered.
-
-    Returns
-    -------
-    crops : ndarray of shape (n_crops, C, height, width)
-    corners : ndarray of shape (n_crops, 2)
-        ``(top, left)`` of each crop.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> image = np.arange(36.0).reshape(1, 6, 6)
-    >>> crops, corners = crops_outside(image, (4, 4, 2, 2), stride=2)
-    >>> crops.shape, corners.tolist()[:3]
-    ((8, 1, 2, 2), [[0, 0], [0, 2], [0, 4]])
-    """
-    _, H, W = image.shape
-    top, left, h, w = region
-    tops = np.unique(np.r_[np.arange(0, H - h + 1, stride), H - h])
-    lefts = np.unique(np.r_[np.arange(0, W - w + 1, stride), W - w])
-    tt, ll = np.meshgrid(tops, lefts, indexing="ij")
-    tt, ll = tt.ravel(), ll.ravel()
-    overlaps = (tt < top + h) & (tt + h > top) & (ll < left + w) & (ll + w > left)
-    tt, ll = tt[~overlaps], ll[~overlaps]
-    windows = np.lib.stride_tricks.sliding_window_view(image, (h, w), axis=(1, 2))
-    crops = windows[:, tt, ll].transpose(1, 0, 2, 3)  # (n, C, h, w)
-    return np.ascontiguousarray(crops), np.stack([tt, ll], axis=1)
-
-
-def crop_distances(target, crops):
-    """Mean pixel-wise Euclidean distance between ``target`` and each crop.
-
-    The distance of a pixel is the Euclidean norm over channels; the mean
-    runs over the pixels observed (in every channel) in both the target and
-    the crop. SpatialGAIN prunes its training crops with it.
-
-    Parameters
-    ----------
-    target : ndarray of shape (C, h, w)
-        The region A, NaN where missing.
-    crops : ndarray of shape (n_crops, C, h, w)
-
-    Returns
-    -------
-    distances : ndarray of shape (n_crops,)
-        NaN for a crop that shares no observed pixel with the target.
-    """
-    diff = np.sqrt(np.sum((crops - target[None]) ** 2, axis=1))  # (n, h, w), NaN where missing
-    seen = ~np.isnan(diff)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(seen, diff, 0.0).sum(axis=(1, 2)) / seen.sum(axis=(1, 2))
-
-
-class SingleImageImputer(BaseImputer):
-    """Impute a localised region of each image from that image alone (zero-shot).
-
-    SpatialGAIN's Experiment 2. Each image is handled on its own, with no
-    other training data: its missing pixels make up a region **A** (their
-    bounding box, or ``region``); the crops of **A**'s size that do not
-    overlap **A** become a training set; crops whose mean pixel distance to
-    the observed pixels of **A** exceeds :math:`\\bar d - \\beta \\sigma` are
-    pruned (:math:`\\bar d, \\sigma`: mean and standard deviation of the
-    distances over all crops); the crops get random MCAR holes
-    (``crop_missing_rate``) and train ``estimator``, which then imputes **A**.
-
-    With ``estimator="nearest"`` the holes of **A** are copied from the
-    nearest crop instead (the paper's nearest-neighbour baseline).
-
-    ``fit`` only checks the parameters and the image shape: all the work is
-    in ``transform``, which trains one model per image (a transductive
-    method, like :class:`MatrixCompletionImputer` with ``per_image=True``).
-    An image is imputed the same way whatever batch it comes in.
-
-    Parameters
-    ----------
-    estimator : None, "nearest" or imputer, default=None
-        What fills **A** from the crops. None: ``SpatialGAINImputer(
-        architecture="updown", prefill="noise", hide_rate=0.2, epochs=15)``
-        (the paper's Down/Upsample players and noise, its at most 15 epochs,
-        our hiding). An imputer is cloned for each image
-        and gets ``shape`` (the crops' shape) and ``random_state`` (drawn
-        from ``random_state``) when it has those parameters; its other
-        parameters are kept, so ``estimator__alpha`` can be tuned.
-    region : None or tuple (top, left, height, width), default=None
-        The region **A**. None: the bounding box of each image's missing
-        pixels. When given, an image may have no missing pixels outside it.
-    crop_stride : int or None, default=None
-        Step between the corners of the crops. None: an eighth of the
-        region's larger side (at least 1), which keeps the number of crops
-        near ``64 H W / max(h, w)**2`` for an ``h x w`` region (a thin strip
-        of holes would otherwise give one crop per pixel).
-    beta : float, default=0.0
-        Pruning: crops whose distance to **A** exceeds ``mean - beta * std``
-        are dropped (the paper's :math:`\\beta`, value not given there; 0
-        keeps the nearer crops, about half). At least the two nearest crops
-        are always kept.
-    crop_missing_rate : float in [0, 1), default=0.2
-        Share of each training crop's pixels hidden at random (the paper:
-        20%), in all channels at once.
-    missing_values : float, int or np.nan, default=np.nan
-        The placeholder of missing entries.
-    shape : tuple (H, W) or (C, H, W)
-        The image shape (required).
-    random_state : int, RandomState instance or None, default=None
-        Seeds the crops' holes and the estimator.
-    verbose : int, default=0
-        Print, per image, the region, the number of crops kept and the time.
-
-    Attributes
-    ----------
-    image_shape_ : tuple (C, H, W)
-        The image shape.
-    n_features_in_ : int
-        Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (``n_features_in_``,)
-        Names of the features seen during ``fit``, when they are all strings.
-
-    See Also
-    --------
-    SpatialGAINImputer : The default estimator.
-    MatrixCompletionImputer : With ``per_image=True``, the paper's other
-        single-image baseline.
-
-    Notes
-    -----
-    The method needs a *localised* region: when the missing pixels of an
-    image span more than half of it in both directions, no crop of their
-    bounding box's size avoids them and ``transform`` raises a
-    ``ValueError``. With ``region=None`` every missing pixel is inside
-    **A**; pixels of **A** that are observed are used, as in the paper.
-    When **A** has no observed pixel, nothing can be pruned (all crops are
-    kept) and ``"nearest"`` has no neighbour to pick (``ValueError``).
-
-    References
-    ----------
-    .. [1] J. Young, "SpatialGAIN: Spatial Generative Adversarial Imputation
-       Networks and its Application to Zero-Shot Pixel Imputation",
-       section 3 (zero-shot SpatialGAIN).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklimpute import SingleImageImputer, make_missing
-    >>> from sklimpute.datasets import load_mnist
-    >>> X, _ = load_mnist()
-    >>> image = X[:1].copy()
-    >>> region = image.reshape(28, 28)[18:26, 18:26]
-    >>> region[np.random.RandomState(0).rand(8, 8) < 0.3] = np.nan
-    >>> imp = SingleImageImputer("nearest", shape=(28, 28), crop_stride=2).fit(image)
-    >>> out = imp.transform(image)
-    >>> bool(np.isnan(out).any())
-    False
-    """
-
-    _parameter_constraints = {
-        "estimator": [None, StrOptions({"nearest"}), HasMethods(["fit", "transform"])],
-        "region": [tuple, list, None],
-        "crop_stride": [Interval(numbers.Integral, 1, None, closed="left"), None],
-        "beta": [Interval(numbers.Real, None, None, closed="neither")],
-        "crop_missing_rate": [Interval(numbers.Real, 0, 1, closed="left")],
-        **{k: v for k, v in BaseImputer._parameter_constraints.items()
-           if k not in ("keep_empty_features", "add_indicator")},
-    }
-
-    # the raw pixel values; every pixel is filled from its own image
-    _scaling = None
-    _has_empty_features = False
-
-    def __init__(
-        self,
-        estimator=None,
-        *,
-        region=None,
-        crop_stride=None,
-        beta=0.0,
-        crop_missing_rate=0.2,
-        missing_values=np.nan,
-        shape=None,
-        random_state=None,
-        verbose=0,
-    ):
-        super().__init__(missing_values=missing_values, shape=shape, random_state=random_state,
-                         verbose=verbose)
-        self.estimator = estimator
-        self.region = region
-        self.crop_stride = crop_stride
-        self.beta = beta
-        self.crop_missing_rate = crop_missing_rate
-
-    # keep_empty_features / add_indicator do not apply: every pixel is filled
-    # from its own image, and there is no feature-wise missingness to report
-    keep_empty_features = True
-    add_indicator = False
-
-    def _fit(self, X, observed):
-        if self.image_shape_ is None:
-            raise ValueError(
-                "SingleImageImputer imputes a region of each image from crops of the same "
-                "image and needs the image shape: pass shape=(H, W) or (C, H, W)."
-            )
-        _, H, W = self.image_shape_
-        if self.region is not None:
-            region = tuple(self.region)
-            ok = len(region) == 4 and all(isinstance(v, numbers.Integral) for v in region)
-            if ok:
-                top, left, h, w = region
-                ok = top >= 0 and left >= 0 and h >= 1 and w >= 1 and top + h <= H and left + w <= W
-            if not ok:
-                raise ValueError(
-                    f"region={self.region!r} must be (top, left, height, width), integers, "
-                    f"inside the {H} x {W} image."
-                )
-        self._seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        return self
-
-    def _transform_batch_size(self):
-        return 16
-
-    def _impute(self, X, observed):
-        c, H, W = self.image_shape_
-        out = np.where(observed, X, np.nan)
-        for i in range(X.shape[0]):
-            image = out[i].reshape(c, H, W)
-            missing = ~observed[i].reshape(c, H, W).all(axis=0)
-            if missing.any():
-                out[i] = self._impute_image(image, missing).ravel()
-        return out
-
-    def _region(self, missing):
-        if self.region is None:
-            return missing_region(missing)
-        top, left, h, w = (int(v) for v in self.region)
-        outside = missing.copy()
-        outside[top:top + h, left:left + w] = False
-        if outside.any():
-            raise ValueError(
-                f"An image has {int(outside.sum())} missing pixels outside region="
-                f"{tuple(self.region)}; SingleImageImputer fills the region only. Use "
-                "region=None (the bounding box of each image's missing pixels) or fill the "
-                "other pixels first."
-            )
-        return top, left, h, w
-
-    def _impute_image(self, image, missing):
-        import time
-
-        t0 = time.perf_counter()
-        region = self._region(missing)
-        top, left, h, w = _grown_region(region, missing.shape)
-        stride = self.crop_stride or max(1, max(h, w) // 8)
-        crops, _ = crops_outside(image, (top, left, h, w), stride)
-        c, H, W = image.shape
-        if len(crops) == 0 and min(region[2:]) < MIN_REGION_SIDE:
-            # a thin hole (a dead pixel, a scratch) in an image too small for
-            # crops around it: the classical fill, from its own neighbours
-            if self.verbose:
-                print(f"[SingleImageImputer] no crop avoids the thin region {region[2]}x{region[3]} "
-                      f"in the {H} x {W} image: filled by biharmonic inpainting", flush=True)
-            return inpaint_images(image.reshape(1, -1), ~np.isnan(image).reshape(1, -1),
-                                  image.shape).reshape(image.shape)
-        if len(crops) == 0:
-            raise ValueError(
-                f"The missing region of an image is {h} x {w} (rows {top}-{top + h - 1}, "
-                f"columns {left}-{left + w - 1}) and no crop of that size avoids it in the "
-                f"{H} x {W} image: SingleImageImputer needs a localised region (less than half "
-                "the image in height or width). For holes spread over the image use a "
-                "trained imputer (SpatialGAINImputer) or MatrixCompletionImputer(per_image=True)."
-            )
-        target = image[:, top:top + h, left:left + w]
-        d = crop_distances(target, crops)
-        known = ~np.isnan(d)
-        if not known.any():
-            if self.estimator == "nearest":
-                raise ValueError(
-                    "The missing region of an image has no observed pixel: estimator='nearest' "
-                    "has nothing to compare the crops with."
-                )
-            keep = np.ones(len(crops), dtype=bool)
-        else:
-            d = np.where(known, d, np.inf)
-            finite = d[known]
-            keep = d <= finite.mean() - self.beta * finite.std()
-            keep[np.argsort(d, kind="stable")[:2]] = True
-            keep &= known | (known.sum() < 2)
-        filled = self._fill(target, crops[keep], d[keep])
-        result = image.copy()
-        region = result[:, top:top + h, left:left + w]
-        result[:, top:top + h, left:left + w] = np.where(np.isnan(region), filled, region)
-        if self.verbose:
-            print(f"[SingleImageImputer] region {h}x{w} at ({top}, {left}): {int(keep.sum())} of "
-                  f"{len(crops)} crops kept, {time.perf_counter() - t0:.1f} s", flush=True)
-        return result
-
-    def _fill(self, target, crops, distances):
-        """A's values from the kept crops: the nearest crop, or the trained estimator."""
-        from ..simulate import make_missing
-
-        shape = target.shape
-        if self.estimator == "nearest":
-            return crops[int(np.argmin(distances))]
-        est = clone(SpatialGAINImputer(architecture="updown", prefill="noise", hide_rate=0.2,
-                                       epochs=15)
-                    if self.estimator is None else self.estimator)
-        names = est.get_params(deep=False)
-        est.set_params(**{k: v for k, v in (("shape", shape), ("random_state", self._seed))
-                          if k in names})
-        train = crops.reshape(len(crops), -1)
-        if self.crop_missing_rate > 0:
-            train, _ = make_missing(train, "mcar", rate=self.crop_missing_rate, shape=shape,
-                                    random_state=self._seed)
-        est.fit(train)
-        return np.asarray(est.transform(target.reshape(1, -1)), dtype=float).reshape(shape)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.non_deterministic = False
-        return tags
+def __getattr__(name):
+    if name == "DenseGAINNet":  # the torch module's former name (*Net is a skorch net)
+        warnings.warn("sklimpute.models.gain.DenseGAINNet is deprecated: use DenseGAINModule.",
+                      FutureWarning, stacklevel=2)
+        return DenseGAINModule
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,7 +13,7 @@ cannot tell its completions from ``G_x``'s samples.
 
 The file reads top to bottom as the method:
 
-1. the networks (:func:`generator`, :func:`critic`, :class:`Imputer`,
+1. the networks (:func:`generator`, :func:`critic`, :class:`ImputerModule`,
    gathered in :class:`MisGANGenerators` and :class:`MisGANCritics`);
 2. the game (:class:`MisGANNet`): the masking operator, the three critics'
    Wasserstein losses with gradient penalty (:func:`critic_loss`), the
@@ -24,20 +24,19 @@ The file reads top to bottom as the method:
 """
 
 import numbers
+import warnings
 
 import numpy as np
 import torch
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from ..base import DeepImputer
+from ..deep import DeepImputer
 from ..nn import MLP, ConvDecoder, ConvEncoder, UNet
-from ..training import AdversarialNet, HidingMixin, seeded
+from ..training import VALID_HIDE_RATE, AdversarialNet, HidingMixin, hide_rate_from
 
 __all__ = [
-    "Imputer",
+    "ImputerModule",
     "MisGANCritics",
     "MisGANGenerators",
     "MisGANImputer",
@@ -48,9 +47,6 @@ __all__ = [
     "gradient_penalty",
 ]
 
-#: Share of the observed entries hidden for the validation loss when the
-#: data are complete.
-VALID_HIDE_RATE = 0.2
 #: Largest single-channel image (in pixels) whose imputer is an MLP with
 #: ``imputer="auto"``: the paper uses an MLP on MNIST and U-Nets on CIFAR-10
 #: and CelebA.
@@ -105,7 +101,7 @@ def critic(n_features, shape, architecture, width):
     return ConvEncoder(shape, (width, 2 * width, 4 * width), kernel_size=5, out_features=1)
 
 
-class Imputer(nn.Module):
+class ImputerModule(nn.Module):
     """``G_i(x, m, omega) = x * m + G^_i(x * m + omega * (1 - m)) * (1 - m)`` (eq. 12).
 
     The noise enters only through the holes, so the more of a row is
@@ -178,7 +174,7 @@ class MisGANGenerators(nn.Module):
         self.temperature = float(temperature)
         self.mask_generator = generator(n_features, shape, architecture, latent_dim, width)
         self.data_generator = generator(n_features, shape, architecture, latent_dim, width)
-        self.imputer = Imputer(n_features, shape, imputer, imputer_hidden, width)
+        self.imputer = ImputerModule(n_features, shape, imputer, imputer_hidden, width)
 
     def _code(self, n, like):
         return torch.randn(n, self.latent_dim, device=like.device, dtype=like.dtype)
@@ -358,7 +354,7 @@ class MisGANImputer(DeepImputer):
 
     ``transform`` imputes with one draw of the noise, seeded (the same
     input gives the same output); :meth:`sample_imputations` draws several
-    completions for multiple imputation, and :meth:`generate` draws
+    completions for multiple imputation, and :meth:`sample` draws
     complete rows and masks from the two generators.
 
     When to use it: data whose values are *distributions* you want to
@@ -473,7 +469,7 @@ class MisGANImputer(DeepImputer):
     See Also
     --------
     GAINImputer : a generator that imputes against an entry-wise discriminator.
-    sklimpute.metrics.fid_score : the paper's measure of imputation quality.
+    sklimpute.fid.fid_score : the paper's measure of imputation quality.
 
     Notes
     -----
@@ -502,7 +498,7 @@ class MisGANImputer(DeepImputer):
     >>> imp = MisGANImputer(shape=(8, 8), width=8, epochs=2, random_state=0)
     >>> imp.fit(X_missing).transform(X_missing).shape
     (300, 64)
-    >>> data, masks = imp.generate(5, random_state=0)
+    >>> data, masks = imp.sample(5, random_state=0)
     >>> data.shape, masks.dtype
     ((5, 64), dtype('bool'))
     """
@@ -610,15 +606,10 @@ class MisGANImputer(DeepImputer):
 
     def _fit(self, X, observed):
         self.architecture_, self.imputer_, self._betas = self._resolve_networks()
-        missing = 1.0 - float(observed.mean())
-        self.valid_hide_rate_ = missing if missing > 0 else VALID_HIDE_RATE
-        super()._fit(X, observed)
-        if not all(torch.isfinite(p).all() for p in self.net_.module_.parameters()):
-            raise FloatingPointError(  # pragma: no cover - guarded by the skipped steps
-                "MisGANImputer training diverged (non-finite weights); lower lr or try another "
-                "random_state."
-            )
-        return self
+        self.valid_hide_rate_ = hide_rate_from(observed, VALID_HIDE_RATE)
+        # a diverging game stops with a clear error (AdversarialNet skips
+        # non-finite steps and raises when a whole epoch was skipped)
+        return super()._fit(X, observed)
 
     def _build_net(self, n_features, **net_kwargs):
         shape = self.image_shape_
@@ -659,7 +650,13 @@ class MisGANImputer(DeepImputer):
         return self.net_.module_(x, mask)
 
     def generate(self, n_samples=1, *, random_state=None):
-        """Draw complete rows from ``G_x`` and masks from ``G_m``.
+        """Deprecated alias of :meth:`sample` (removed in a later version)."""
+        warnings.warn("MisGANImputer.generate is deprecated: use MisGANImputer.sample.", FutureWarning,
+                      stacklevel=2)
+        return self.sample(n_samples, random_state=random_state)
+
+    def sample(self, n_samples=1, *, random_state=None):
+        """Draw new rows: complete rows from ``G_x`` and masks from ``G_m``.
 
         Parameters
         ----------
@@ -678,12 +675,16 @@ class MisGANImputer(DeepImputer):
             not, as for independent dropout early in training, rounding
             would turn an observed share of 0.3 into none).
         """
-        check_is_fitted(self)
-        g = self.net_.module_
-        seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
         like = torch.zeros(1, device=self.device_)
-        self.net_._set_training(False)
-        with self._threads(), seeded(seed, self.device_), torch.inference_mode():
+        with self._sampling(random_state) as g:
             data = g.data(int(n_samples), like).to("cpu", torch.float64).numpy()
             masks = torch.bernoulli(g.masks(int(n_samples), like)).bool().cpu().numpy()
         return self.scaler_.inverse_transform(data), masks
+
+
+def __getattr__(name):
+    if name == "Imputer":  # the torch module's former name
+        warnings.warn("sklimpute.models.misgan.Imputer is deprecated: use ImputerModule.",
+                      FutureWarning, stacklevel=2)
+        return ImputerModule
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

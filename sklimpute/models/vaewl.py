@@ -40,10 +40,10 @@ import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
-from ..base import DeepImputer
+from ..deep import DeepImputer, ReconstructionMixin
 from ..inpainting import diffusion_fill
 from ..nn import MLP, ConvDecoder, ConvEncoder, conv_stack, init_he, kl_standard_normal, reparameterize, reshape_images
-from ..training import HidingMixin, ImputerNet
+from ..training import HidingMixin, ImputerNet, hide_rate_from
 
 __all__ = ["VAEImputer", "VAEWLImputer", "VAEWLModule", "VAEWLNet", "loss_weights", "vaewl_loss"]
 
@@ -331,7 +331,7 @@ class VAEWLNet(HidingMixin, ImputerNet):
 # --------------------------------------------------------------------------- #
 
 
-class VAEWLImputer(DeepImputer):
+class VAEWLImputer(ReconstructionMixin, DeepImputer):
     """Variational autoencoder with weighted loss (VAE-WL) imputer.
 
     A VAE reads each row (image) with its holes pre-filled with zero and its
@@ -379,12 +379,10 @@ class VAEWLImputer(DeepImputer):
         ``transform``.
     dropout : float in [0, 1), default=0.0
         Dropout after every hidden layer (the paper: 20%; 0 imputes better
-        in our MNIST benchmark). The convolution
+        in our MNIST benchmark, see :ref:`vaewl`). The convolution
         blocks use channel dropout (:class:`torch.nn.Dropout2d`), as
         :class:`~sklimpute.nn.ConvEncoder` does. On small data it slows the
-        fit a lot: on 3,000 MNIST images (30% MCAR) VAE-WL reached a
-        missing-pixel MAE of 0.066 after 40 epochs with 0.2 and 0.039 with
-        0 (early stopping had not triggered in either).
+        fit a lot.
     weight_decay : float >= 0 or None, default=None
         L2 regularisation of all weights, through Adam's ``weight_decay``.
         None uses ``DEFAULT_WEIGHT_DECAY`` (1e-5; the paper does not give its
@@ -478,8 +476,8 @@ class VAEWLImputer(DeepImputer):
     The VAE's dense and convolution layers start from He initialisation with
     zero biases (the skip path keeps PyTorch's default): with PyTorch's default initialisation the latent mean barely
     depends on the input at the start and the KL term collapses the
-    posterior before the decoder learns to use it (on MNIST, 0.072 instead
-    of 0.066 after 40 epochs; on the 8x8 digits the encoder died entirely).
+    posterior before the decoder learns to use it (on the 8x8 digits the
+    encoder died entirely).
 
     The loss of a batch is the mean over its rows of the weighted
     reconstruction, summed over the entries of a row, plus ``beta`` times the
@@ -578,22 +576,10 @@ class VAEWLImputer(DeepImputer):
         self.skip_connection = skip_connection
         self.prefill = prefill
 
-    def _reconstruction(self):
-        if self.reconstruction == "auto":
-            return "bce" if self.shape is not None else "mse"
-        return self.reconstruction
-
-    @property
-    def _scaling(self):
-        # BCE needs values in [0, 1] (pooled per channel for images); squared
-        # error works on standardised features
-        return "minmax" if self._reconstruction() == "bce" else "standard"
-
     def _fit(self, X, observed):
         self.reconstruction_ = self._reconstruction()
         if self.hide_rate is None:
-            missing = 1.0 - float(observed.mean())
-            self.hide_rate_ = missing if missing > 0 else DEFAULT_HIDE_RATE
+            self.hide_rate_ = hide_rate_from(observed, DEFAULT_HIDE_RATE)
         else:
             self.hide_rate_ = float(self.hide_rate)
         return super()._fit(X, observed)

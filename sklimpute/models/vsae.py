@@ -19,43 +19,41 @@ sample the model generates itself::
     L = E_z[ sum_{i in O} log p(x_i | m, z) + sum_{j in U} log p(x~_j | m, z) ]
         + E_z[ log p(m | z) ] - sum_i KL(q(z_i | x, m) || N(0, I))
 
-The file reads top to bottom as the paper:
+The data's layout (modalities, numeric and categorical features, the
+"expanded" vector the networks read: one value per numeric feature, a one-hot
+block per categorical one) and the per-feature likelihoods are
+:mod:`sklimpute.mixed`'s. The file reads top to bottom as the paper:
 
-1. the data's layout (:class:`Layout`): modalities, numeric and categorical
-   features, and the "expanded" vector the networks read (one value per
-   numeric feature, a one-hot block per categorical one);
-2. the networks (:class:`VSAEModule`): per-modality unimodal encoders, evaluated
-   at once with grouped layers (:class:`~sklimpute.nn.GroupedLinear`, no
-   Python loop over modalities), the multimodal encoder whose output is sliced
-   per modality, the selective proposal, the mask and data decoders
-   (Appendix B.2's layer sizes);
-3. the loss (:func:`vsae_loss`): per-feature negative log-likelihoods (squared
+1. the networks (:class:`VSAEModule`): per-modality unimodal encoders, run at
+   once as grouped layers, the multimodal encoder whose output is sliced per
+   modality, the selective proposal, the mask and data decoders (Appendix B.2);
+2. the loss (:func:`vsae_loss`): per-feature negative log-likelihoods (squared
    error, binary cross-entropy or softmax cross-entropy), the mask's
    Bernoulli term and the analytic KL divergence of every modality;
-4. training (:class:`VSAENet`): a warm-up without the unobserved term, then
+3. training (:class:`VSAENet`): a warm-up without the unobserved term, then
    each batch passed once without gradients to generate ``x~_u`` and a second
    time for the loss (Appendix B.3);
-5. the imputer, :class:`VSAEImputer`, with categorical features, ``generate``
+4. the imputer, :class:`VSAEImputer`, with categorical features, ``sample``
    and multiple imputation.
 """
 
 import numbers
+import warnings
+from functools import partial
 
 import numpy as np
-import pandas as pd
 import torch
 import torch.nn.functional as F
-from skorch.callbacks import EarlyStopping
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from ..base import DeepImputer, _check_numeric_columns
-from ..nn import GroupedBatchNorm, GroupedLinear, init_he, kl_standard_normal, reparameterize
-from ..training import ImputerNet, MaskedDataset, seeded
+from ..deep import DeepImputer, ReconstructionMixin
+from ..categorical import CategoricalMixin
+from ..mixed import Layout, MixedFeatures, resolve_modalities
+from ..nn import MLP, GroupedMLP, init_he, kl_standard_normal, reparameterize
+from ..training import ImputerNet, MaskedDataset, WarmupEarlyStopping
 
-__all__ = ["Layout", "VSAEImputer", "VSAEModule", "VSAENet", "vsae_loss"]
+__all__ = ["VSAEImputer", "VSAEModule", "VSAENet", "vsae_loss"]
 
 #: Appendix B.2, UCI tables: 3-layer 64-unit encoders with batch norm, 20
 #: latent dimensions per modality, a 64-unit mask decoder, a 128-unit data
@@ -71,99 +69,11 @@ LOGVAR_RANGE = (-12.0, 8.0)
 
 
 # --------------------------------------------------------------------------- #
-# 1. The data's layout: modalities and feature types
+# 1. The networks
 # --------------------------------------------------------------------------- #
 
 
-class Layout:
-    """Where each feature and modality sits in the vector the networks read.
-
-    Every numeric feature is one value, every categorical feature with ``K``
-    categories a one-hot block of ``K`` values; their concatenation in column
-    order is the *expanded* vector of width ``n_expanded``. A modality is a
-    set of columns; its expanded entries, padded with zeros to the widest
-    modality, form the input of its unimodal encoder.
-
-    Parameters
-    ----------
-    cardinalities : sequence of int
-        Per column: 0 for a numeric feature, the number of categories ``K >= 1``
-        for a categorical one.
-    modalities : sequence of sequences of int
-        The columns of each modality (a partition of the columns).
-
-    Examples
-    --------
-    >>> lay = Layout([0, 3, 0], [[0], [1, 2]])
-    >>> lay.n_expanded, lay.n_modalities, lay.modality_width
-    (5, 2, 4)
-    """
-
-    def __init__(self, cardinalities, modalities):
-        card = np.asarray(cardinalities, dtype=np.int64)
-        self.cardinalities = card
-        self.modalities = [np.asarray(m, dtype=np.int64) for m in modalities]
-        widths = np.where(card > 0, card, 1)
-        self.offsets = np.concatenate([[0], np.cumsum(widths)[:-1]]).astype(np.int64)
-        self.n_features = len(card)
-        self.n_expanded = int(widths.sum())
-        self.n_modalities = len(self.modalities)
-        self.numeric = np.flatnonzero(card == 0)
-        self.categorical = np.flatnonzero(card > 0)
-        # column of every expanded entry
-        self.expanded_column = np.repeat(np.arange(self.n_features), widths)
-        # expanded entries of each modality, padded with index n_expanded (a zero)
-        entries = [np.concatenate([np.arange(self.offsets[c], self.offsets[c] + widths[c]) for c in m])
-                   for m in self.modalities]
-        self.modality_width = max(len(e) for e in entries)
-        self.modality_entries = np.full((self.n_modalities, self.modality_width), self.n_expanded)
-        for i, e in enumerate(entries):
-            self.modality_entries[i, :len(e)] = e
-        # columns of each modality, padded with index n_features (always observed)
-        n_cols = max(len(m) for m in self.modalities)
-        self.modality_columns = np.full((self.n_modalities, n_cols), self.n_features)
-        for i, m in enumerate(self.modalities):
-            self.modality_columns[i, :len(m)] = m
-        self.column_modality = np.empty(self.n_features, dtype=np.int64)
-        for i, m in enumerate(self.modalities):
-            self.column_modality[m] = i
-        # one-hot blocks of the categorical features, padded with index n_expanded
-        k_max = int(card.max()) if len(self.categorical) else 1
-        self.category_entries = np.full((len(self.categorical), k_max), self.n_expanded)
-        for r, c in enumerate(self.categorical):
-            self.category_entries[r, :card[c]] = self.offsets[c] + np.arange(card[c])
-
-
-def _paper_mlp(n_in, width, n_out, n_layers, *, batchnorm, groups=None):
-    """Appendix B.2's stack: Linear -> [BatchNorm] -> LeakyReLU -> (Linear -> LeakyReLU) x (n-1) -> Linear.
-
-    With ``groups`` every layer is grouped (one independent network per
-    modality, all evaluated in one batched product).
-    """
-    if groups is None:
-        linear, norm = nn.Linear, nn.BatchNorm1d
-    else:
-        def linear(i, o):
-            return GroupedLinear(groups, i, o)
-
-        def norm(w):
-            return GroupedBatchNorm(groups, w)
-    layers = [linear(n_in, width)]
-    if batchnorm:
-        layers.append(norm(width))
-    layers.append(nn.LeakyReLU())
-    for _ in range(n_layers - 1):
-        layers += [linear(width, width), nn.LeakyReLU()]
-    layers.append(linear(width, n_out))
-    return nn.Sequential(*layers)
-
-
-# --------------------------------------------------------------------------- #
-# 2. The networks
-# --------------------------------------------------------------------------- #
-
-
-class VSAEModule(nn.Module):
+class VSAEModule(MixedFeatures, nn.Module):
     """Encoders and decoders of VSAE (Figure 1 and Appendix B.2).
 
     * unimodal encoders ``q_phi(z_i | x_i)``: one MLP per modality, all run at
@@ -191,11 +101,9 @@ class VSAEModule(nn.Module):
         Hidden widths of the encoders, the data decoder and the mask decoder.
     n_layers : int
         Hidden layers of every MLP (the paper: 3).
-    encoder_batchnorm : bool
-        Batch norm after the encoders' first layer (the paper: tables yes,
-        images no).
-    decoder_batchnorm : bool
-        Batch norm after the decoders' first layer (the paper: always).
+    encoder_batchnorm, decoder_batchnorm : bool
+        Batch norm after the first layer of the encoders (the paper: tables
+        yes, images no) and of the decoders (the paper: always).
     fill : {"noise", "zeros"}
         What replaces unobserved inputs during training (``encode`` with
         ``noise=True``); ``noise=False`` puts zeros, the noise's mean.
@@ -214,16 +122,20 @@ class VSAEModule(nn.Module):
         self.fill = fill
         self.output = output
         M, L, E = lay.n_modalities, self.latent_dim, lay.n_expanded
-        for name in ("numeric", "categorical", "offsets", "expanded_column", "modality_entries",
-                     "modality_columns", "column_modality", "category_entries"):
-            self.register_buffer(name, torch.as_tensor(getattr(lay, name), dtype=torch.long), persistent=False)
-        self.register_buffer("n_categories", torch.as_tensor(lay.cardinalities[lay.categorical]),
-                             persistent=False)
-        self.unimodal = _paper_mlp(lay.modality_width, encoder_width, 2 * L, n_layers,
-                                   batchnorm=encoder_batchnorm, groups=M)
-        self.multimodal = _paper_mlp(E + M, encoder_width, 2 * M * L, n_layers, batchnorm=encoder_batchnorm)
-        self.mask_decoder = _paper_mlp(M * L, mask_decoder_width, M, n_layers, batchnorm=decoder_batchnorm)
-        self.data_decoder = _paper_mlp(M * L + M, decoder_width, E, n_layers, batchnorm=decoder_batchnorm)
+        self.register_layout(lay)
+        # Appendix B.2's stacks: n_layers hidden layers, LeakyReLU, batch norm
+        # after the first one only
+        def norm(on):
+            return "first" if on else False
+
+        self.unimodal = GroupedMLP(M, lay.modality_width, [encoder_width] * n_layers, 2 * L,
+                                   activation=nn.LeakyReLU, batchnorm=norm(encoder_batchnorm))
+        self.multimodal = MLP(E + M, [encoder_width] * n_layers, 2 * M * L, activation=nn.LeakyReLU,
+                              batchnorm=norm(encoder_batchnorm))
+        self.mask_decoder = MLP(M * L, [mask_decoder_width] * n_layers, M, activation=nn.LeakyReLU,
+                                batchnorm=norm(decoder_batchnorm))
+        self.data_decoder = MLP(M * L + M, [decoder_width] * n_layers, E, activation=nn.LeakyReLU,
+                                batchnorm=norm(decoder_batchnorm))
         # LeakyReLU gain: with PyTorch's default initialisation the KL term
         # collapsed every posterior before the decoder learned to read it
         init_he(self, negative_slope=0.01)
@@ -295,73 +207,9 @@ class VSAEModule(nn.Module):
         out, mask_logits = self.decode(z)
         return out, mask_logits, mu, logvar, m
 
-    # -- per-feature likelihoods and values ----------------------------------------
-    def _category_logits(self, out):
-        """Logits ``(n, n_categorical, K_max)``, the padding at -1e9."""
-        pad = out.new_full((out.shape[0], 1), -1e9)
-        return torch.cat([out, pad], dim=1)[:, self.category_entries]
-
-    def feature_nll(self, out, target):
-        """Negative log-likelihood of every feature of ``target`` (``(n, n_features)``).
-
-        Numeric: the squared error (``output="mse"``) or the binary
-        cross-entropy of the logits (``"bce"``); categorical: the softmax
-        cross-entropy of the code.
-        """
-        nll = out.new_zeros(target.shape)
-        if len(self.numeric):
-            pred, t = out[:, self.offsets[self.numeric]], target[:, self.numeric]
-            if self.output == "bce":
-                nll[:, self.numeric] = F.binary_cross_entropy_with_logits(
-                    pred, t.clamp(0.0, 1.0), reduction="none")
-            else:
-                nll[:, self.numeric] = (pred - t) ** 2
-        if len(self.categorical):
-            logp = torch.log_softmax(self._category_logits(out), dim=-1)
-            codes = target[:, self.categorical].round().long()
-            codes = torch.minimum(codes.clamp_min(0), self.n_categories - 1)
-            nll[:, self.categorical] = -logp.gather(-1, codes.unsqueeze(-1)).squeeze(-1)
-        return nll
-
-    def predictive_mean(self, outs):
-        """Per-feature values from several decoder outputs ``(S, n, n_expanded)`` of the same rows.
-
-        Numeric features: the mean of the ``S`` decoded means (sigmoid means
-        for ``output="bce"``), the Monte Carlo estimate of ``E[x_j | x_o, m]``;
-        categorical ones: the category of highest mean softmax probability
-        (the mode of the predictive distribution).
-        """
-        values = outs.new_zeros(outs.shape[1], self.layout.n_features)
-        if len(self.numeric):
-            pred = outs[..., self.offsets[self.numeric]]
-            values[:, self.numeric] = (torch.sigmoid(pred) if self.output == "bce" else pred).mean(dim=0)
-        if len(self.categorical):
-            probs = torch.softmax(self._category_logits(outs.flatten(0, 1)), dim=-1)
-            probs = probs.view(outs.shape[0], outs.shape[1], *probs.shape[1:]).mean(dim=0)
-            values[:, self.categorical] = probs.argmax(dim=-1).to(outs.dtype)
-        return values
-
-    def feature_values(self, out, sample=False):
-        """Per-feature values from the decoder's output: means, and category codes.
-
-        Categories are the most likely one, or (``sample=True``) a draw from
-        the softmax.
-        """
-        values = out.new_zeros(out.shape[0], self.layout.n_features)
-        if len(self.numeric):
-            pred = out[:, self.offsets[self.numeric]]
-            values[:, self.numeric] = torch.sigmoid(pred) if self.output == "bce" else pred
-        if len(self.categorical):
-            logits = self._category_logits(out)
-            if sample:  # Gumbel-max draw
-                u = torch.rand_like(logits).clamp_(1e-10, 1.0 - 1e-7)
-                logits = logits - torch.log(-torch.log(u))
-            values[:, self.categorical] = logits.argmax(dim=-1).to(out.dtype)
-        return values
-
 
 # --------------------------------------------------------------------------- #
-# 3. The loss
+# 2. The loss
 # --------------------------------------------------------------------------- #
 
 
@@ -400,7 +248,7 @@ def vsae_loss(module, y_pred, x, mask, x_tilde=None, beta=1.0, unobserved_weight
 
 
 # --------------------------------------------------------------------------- #
-# 4. Training
+# 3. Training
 # --------------------------------------------------------------------------- #
 
 
@@ -421,12 +269,6 @@ class VSAENet(ImputerNet):
     the terms with real targets only (observed features, mask, KL), so the
     validation loss means the same thing before and after the warm-up.
 
-    With ``hide_rate > 0`` (ours) each training batch also gets a ``"seen"``
-    mask: every observed modality is hidden from the encoders with that
-    probability, and stays a target of the loss. ``unobserved_weight``
-    (ours) scales the generated targets' term; at 0 the term never switches
-    on and the first pass is skipped.
-
     Parameters
     ----------
     module : nn.Module class
@@ -435,12 +277,13 @@ class VSAENet(ImputerNet):
         Epochs without the unobserved term (the paper: 20).
     hide_rate : float in [0, 1), default=0.0
         Probability that an observed modality is hidden from the encoders in
-        a training batch (0: the paper's training).
+        a training batch (a ``"seen"`` mask; it stays a target of the loss;
+        0: the paper's training).
     beta : float, default=1.0
         Weight of the KL term (1: the paper's objective).
     unobserved_weight : float, default=1.0
         Weight of the generated targets' term (1: the paper's objective; 0:
-        never on).
+        never on, and the first pass is skipped).
     """
 
     def __init__(self, module, *args, warmup_epochs=20, hide_rate=0.0, beta=1.0, unobserved_weight=1.0,
@@ -499,41 +342,12 @@ class VSAENet(ImputerNet):
         self.history.record("xu_loss", float(np.mean(values)) if values else 0.0)
 
 
-class WarmupEarlyStopping(EarlyStopping):
-    """:class:`skorch.callbacks.EarlyStopping` that starts counting after the warm-up.
-
-    The best model is chosen among the epochs after ``warmup_epochs`` (the
-    warm-up is a pre-training phase), and the patience only runs then.
-    """
-
-    def __init__(self, *args, warmup_epochs=0, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.warmup_epochs = warmup_epochs
-
-    def on_epoch_end(self, net, **kwargs):
-        if len(net.history) <= int(self.warmup_epochs):
-            return
-        super().on_epoch_end(net, **kwargs)
-
-
 # --------------------------------------------------------------------------- #
-# 5. The imputer
+# 4. The imputer
 # --------------------------------------------------------------------------- #
 
 
-def _is_numeric_dtype(dtype):
-    return pd.api.types.is_numeric_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype)
-
-
-def _sorted_unique(values):
-    uniq = pd.unique(pd.Series(values, dtype=object))
-    try:
-        return sorted(uniq)
-    except TypeError:
-        return sorted(uniq, key=str)
-
-
-class VSAEImputer(DeepImputer):
+class VSAEImputer(CategoricalMixin, ReconstructionMixin, DeepImputer):
     """Variational Selective Autoencoder (VSAE) imputer, for tables and multimodal data.
 
     The columns are split into modalities (by default each feature is one).
@@ -543,7 +357,7 @@ class VSAEImputer(DeepImputer):
     The concatenated codes feed a mask decoder (a Bernoulli per modality) and
     a data decoder conditioned on the reconstructed mask. The model learns
     ``p(x, m)`` from incomplete data only; it imputes, generates data and
-    masks (:meth:`generate`), and draws multiple imputations.
+    masks (:meth:`sample`), and draws multiple imputations.
 
     **Modalities.** ``modalities=None`` makes every feature a modality (the
     paper's UCI setting). Pass group sizes (``[784, 784]``: the first 784
@@ -595,47 +409,32 @@ class VSAEImputer(DeepImputer):
         gradients to generate ``x~_u`` and again for the loss.
     beta : float >= 0, default=1.0
         Weight of the KL term. 1 is the paper's objective (equation 4).
-        *Not in the paper*: smaller values loosen the KL pressure that, with
-        one latent code per feature, collapses every posterior to the prior
-        on some tables (the imputation is then the column mean; see the
-        method's documentation page).
+        *Ours*: smaller values loosen the KL pressure that can collapse every
+        posterior to the prior (see :ref:`vsae`).
     hide_rate : float in [0, 1), default=0.0
         *Not in the paper (ours).* In every training batch each observed
         modality is hidden from the encoders with this probability (it is
         then encoded by the multimodal encoder, like a missing one) while
         its true values stay targets of the loss, so that the multimodal
         encoder and the decoder are trained on the imputation task itself.
-        0 is the paper's training. We recommend ``hide_rate=0.3`` for
-        imputation: with ``beta=0.1`` on modalities such as images, with the
-        small-table settings of the Notes on tables (the method's page has
-        the numbers).
+        0 is the paper's training; we recommend 0.3 for imputation (Notes).
     unobserved_weight : float >= 0, default=1.0
         Weight of the unobserved features' term of equation 4 (the decoder
         scored against its own generated ``x~_u``). 1 is the paper's
         objective. *Ours*: 0 drops the term (and the first pass of every
-        batch, a pass without gradients): the model is then trained on
-        real targets only. With few rows those self-made targets teach the
-        model its own guesses: on ``benchmarks/vsae.py``'s breast_cancer
-        splits (455 training rows, 3 seeds, ``beta=0.01, hide_rate=0.3``,
-        zeros in the holes, no batch norm, batches of 64, 300 epochs;
-        ``benchmarks/vsae_diagnostics.py``) the term raised the NRMSE from
-        0.440 to 0.490.
+        batch): the model is then trained on real targets only.
     batchnorm : bool, default=True
         Batch norm after the first layer of the decoders and (tables) of the
-        encoders, as in Appendix B.2. False: none anywhere (ours; on the
-        small tables of ``benchmarks/vsae.py`` slightly better).
+        encoders, as in Appendix B.2. False: none anywhere (ours; part of the
+        small-table settings of the Notes).
     imputation_draws : int >= 0, default=20
         *Ours; the paper decodes one sample.* ``transform`` fills each hole
         with the mean of this many decoded draws (latent codes from the
         selective proposal, the unobserved inputs' noise drawn too): the
-        Monte Carlo estimate of ``E[x_j | x_o, m]``, the imputation of least
-        expected squared error under the model; categorical features take
-        the category of highest mean probability. The draws are seeded, so
-        ``transform`` is repeatable. 0 decodes the proposal's mean once
+        Monte Carlo estimate of ``E[x_j | x_o, m]``; categorical features
+        take the category of highest mean probability. The draws are seeded,
+        so ``transform`` is repeatable. 0 decodes the proposal's mean once
         (deterministic, the fastest). Acts in ``transform`` only (no refit).
-        On ``benchmarks/vsae.py`` (``beta=0.1, hide_rate=0.3``, 3 seeds) 20
-        draws against that single pass: NRMSE 0.505 against 0.518 on
-        breast_cancer, MSE 0.0655 against 0.0698 on MNIST+MNIST at 0.7.
     fill : {"auto", "noise", "zeros"}, default="auto"
         What replaces unobserved inputs of the encoders in training:
         standard-normal noise (the paper's tables) or zeros (its images).
@@ -737,31 +536,13 @@ class VSAEImputer(DeepImputer):
     * the validation loss (early stopping, best-epoch restore) has no
       unobserved term, and early stopping only starts after the warm-up.
 
-    Why the paper's VSAE can impute at all: an unobserved modality's code
-    comes from the multimodal encoder, which no likelihood term ever asks to
-    describe that modality (its only targets are the model's own ``x~_u``);
-    the imputation is good only when the decoder has learned to predict a
-    modality from the *other* modalities' codes, which the KL term encourages
-    (encoding information once, in one modality's code, is cheaper than in
-    several). When the KL term wins outright, every posterior collapses to
-    the prior and the imputation is the column mean; ``beta < 1`` and
-    ``hide_rate > 0`` (both ours) are the remedies we measured.
-
     **Small tables** (hundreds of rows, one modality per feature): we
     recommend ``beta=0.01, hide_rate=0.3, unobserved_weight=0,
     batchnorm=False, fill="zeros", batch_size=32`` with a fixed budget
     (``epochs=300, patience=None, validation_fraction=0``). Each departs
-    from the paper and each helped on ``benchmarks/vsae.py``; together they
-    took breast_cancer's NRMSE from 0.505 (``beta=0.1, hide_rate=0.3``) to
-    0.430 (iterative imputation 0.413; on three further seeds 0.433 against
-    matrix completion's 0.410), and beat the mode on the categorical
-    Phishing table. Generation suffers: the generated masks' missing share
-    drifts from the truth by up to 0.12.
-
-    The per-modality encoders are grouped layers
-    (:class:`~sklimpute.nn.GroupedLinear`): their parameters are stacked
-    tensors whose first dimension is the number of modalities, and one
-    batched product evaluates all of them.
+    from the paper; they trade part of the mask model for imputation.
+    :ref:`vsae` explains why ``beta < 1`` and ``hide_rate > 0`` help, and has
+    the measurements and the reproduction of the paper's tables.
 
     References
     ----------
@@ -783,7 +564,7 @@ class VSAEImputer(DeepImputer):
     >>> out = imp.fit_transform(df)
     >>> out["c"].dtype == df["c"].dtype, bool(out.notna().all().all())
     (True, True)
-    >>> X_gen, observed = imp.generate(4, random_state=0)
+    >>> X_gen, observed = imp.sample(4, random_state=0)
     >>> X_gen.shape, observed.shape
     ((4, 3), (4, 3))
 
@@ -853,20 +634,11 @@ class VSAEImputer(DeepImputer):
         verbose=0,
     ):
         super().__init__(
-            epochs=epochs,
-            batch_size=batch_size,
-            lr=lr,
-            device=device,
-            validation_fraction=validation_fraction,
-            patience=patience,
-            callbacks=callbacks,
-            n_threads=n_threads,
-            missing_values=missing_values,
-            shape=shape,
-            keep_empty_features=keep_empty_features,
-            add_indicator=add_indicator,
-            random_state=random_state,
-            verbose=verbose,
+            epochs=epochs, batch_size=batch_size, lr=lr, device=device,
+            validation_fraction=validation_fraction, patience=patience, callbacks=callbacks,
+            n_threads=n_threads, missing_values=missing_values, shape=shape,
+            keep_empty_features=keep_empty_features, add_indicator=add_indicator,
+            random_state=random_state, verbose=verbose,
         )
         self.modalities = modalities
         self.categorical_features = categorical_features
@@ -884,179 +656,11 @@ class VSAEImputer(DeepImputer):
         self.fill = fill
         self.reconstruction = reconstruction
 
-    # ------------------------------------------------------- categorical input
-    def _reconstruction(self):
-        if self.reconstruction == "auto":
-            return "bce" if self.shape is not None else "mse"
-        return self.reconstruction
-
-    @property
-    def _scaling(self):
-        return "minmax" if self._reconstruction() == "bce" else "standard"
-
-    def _categorical_mask(self, X):
-        """Boolean mask of the categorical columns of the raw ``X`` (fit)."""
-        d = X.shape[1]
-        mask = np.zeros(d, dtype=bool)
-        columns = list(X.columns) if hasattr(X, "columns") else None
-        if columns is not None and self.shape is None:
-            mask |= np.array([not _is_numeric_dtype(t) for t in X.dtypes], dtype=bool)
-        cf = self.categorical_features
-        if cf is None:
-            return mask
-        cf = np.asarray(cf)
-        if cf.dtype == bool:
-            if cf.shape != (d,):
-                raise ValueError(
-                    f"categorical_features as a boolean mask must have one entry per feature "
-                    f"({d}), got shape {cf.shape}.")
-            return mask | cf
-        if cf.dtype.kind in "OUS":
-            if columns is None:
-                raise ValueError("categorical_features given by name needs X as a DataFrame.")
-            unknown = [c for c in cf.ravel() if c not in columns]
-            if unknown:
-                raise ValueError(f"categorical_features names {unknown} are not columns of X.")
-            mask[[columns.index(c) for c in cf.ravel()]] = True
-            return mask
-        if cf.dtype.kind not in "iu" or cf.ndim != 1 or (cf.size and (cf.min() < -d or cf.max() >= d)):
-            raise ValueError(
-                f"categorical_features must be indices in [0, {d}), a boolean mask or column names; "
-                f"got {self.categorical_features!r}.")
-        mask[cf] = True
-        return mask
-
-    def _column(self, X, j):
-        return X.iloc[:, j] if hasattr(X, "iloc") else X[:, j]
-
-    def _missing(self, values):
-        missing = np.asarray(pd.isna(values), dtype=bool)
-        return missing
-
-    def _encode_columns(self, X, *, reset):
-        """Replace categorical columns by their codes (NaN where missing).
-
-        In ``fit`` (``reset``) the categorical columns and their categories
-        are learned: a pandas categorical dtype's categories in order, or the
-        sorted observed values.
-        """
-        if not hasattr(X, "iloc") and not hasattr(X, "shape"):
-            X = np.asarray(X)
-        if reset:
-            self.categorical_ = None
-            if X.ndim == 2:
-                cat = self._categorical_mask(X)
-                if cat.any():
-                    self.categorical_ = cat
-                    self.categories_ = [None] * X.shape[1]
-                    self._category_dtypes = [None] * X.shape[1]
-                    for j in np.flatnonzero(cat):
-                        col = self._column(X, j)
-                        dtype = getattr(col, "dtype", None)
-                        if isinstance(dtype, pd.CategoricalDtype):
-                            cats = list(dtype.categories)
-                        else:
-                            cats = _sorted_unique(np.asarray(col, dtype=object)[~self._missing(col)])
-                        self.categories_[j] = np.asarray(cats)
-                        self._category_dtypes[j] = dtype
-        cat = getattr(self, "categorical_", None)
-        if cat is None or not cat.any() or X.ndim != 2 or X.shape[1] != len(cat):
-            _check_numeric_columns(X)
-            return X
-        if not (isinstance(self.missing_values, float) and np.isnan(self.missing_values)):
-            raise ValueError("Categorical features need missing_values=np.nan.")
-        codes = {}
-        for j in np.flatnonzero(cat):
-            col = self._column(X, j)
-            values = np.asarray(col, dtype=object)
-            missing = self._missing(col)
-            cats = self.categories_[j]
-            c = pd.Index(cats, dtype=object).get_indexer(pd.Index(values, dtype=object))
-            c = np.where(missing, -1, c)
-            unknown = (c < 0) & ~missing
-            if unknown.any():
-                raise ValueError(
-                    f"Feature {j} has categories not seen in fit: "
-                    f"{_sorted_unique(values[unknown])[:5]}.")
-            codes[j] = np.where(missing, np.nan, c.astype(np.float64))
-        if hasattr(X, "iloc"):
-            X = X.copy()
-            for j, c in codes.items():
-                X.isetitem(j, c)
-            _check_numeric_columns(X)
-            return X
-        arr = np.asarray(X)
-        if arr.dtype.kind not in "biuf":
-            out = np.empty(arr.shape, dtype=np.float64)
-            for j in np.flatnonzero(~cat):
-                try:
-                    out[:, j] = arr[:, j].astype(np.float64)
-                except (TypeError, ValueError) as exc:
-                    raise ValueError(f"X contains values that are not numbers ({exc}) in feature {j}, "
-                                     "which is not in categorical_features.") from exc
-        else:
-            out = arr.astype(np.float64 if arr.dtype.kind != "f" else arr.dtype, copy=True)
-        for j, c in codes.items():
-            out[:, j] = c
-        return out
-
-    def _decode_columns(self, out, X=None, columns=None, as_frame=True):
-        """Codes of the categorical columns back to their categories.
-
-        ``columns``: the feature index of each column of ``out`` (-1 for
-        added indicator columns). Numeric categories are written into the
-        float array; with non-numeric categories a DataFrame is returned.
-        """
-        cat = getattr(self, "categorical_", None)
-        if cat is None:
-            return out
-        columns = np.arange(out.shape[-1]) if columns is None else columns
-        frame = {}
-        for k, j in enumerate(columns):
-            if j < 0 or not cat[j]:
-                continue
-            cats = self.categories_[j]
-            codes = out[..., k]
-            valid = np.isfinite(codes) & (codes >= 0) & (codes < len(cats))
-            idx = np.where(valid, codes, 0).astype(np.int64)
-            if cats.dtype.kind in "biuf":
-                out[..., k] = np.where(valid, cats[idx] if len(cats) else np.nan, np.nan)
-            elif out.ndim == 2 and as_frame:
-                dtype = self._category_dtypes[j]
-                if isinstance(dtype, pd.CategoricalDtype):
-                    frame[k] = pd.Categorical.from_codes(np.where(valid, idx, -1), dtype=dtype)
-                else:
-                    frame[k] = pd.array(np.where(valid, cats[idx], None), dtype=dtype)
-        if not frame:
-            return out
-        names = self.get_feature_names_out()
-        df = pd.DataFrame(out, columns=names, index=getattr(X, "index", None))
-        for k, col in frame.items():
-            df.isetitem(k, col)
-        return df
-
-    def _output_columns(self):
-        d = self.n_features_in_
-        cols = np.arange(d) if self.keep_empty_features else np.flatnonzero(~self._empty_features)
-        if self.add_indicator:
-            cols = np.concatenate([cols, -np.ones(len(self.indicator_.features_), dtype=np.int64)])
-        return cols
-
     # ------------------------------------------------------------------- fit
     def _fit(self, X, observed):
-        if getattr(self, "categorical_", None) is None:
-            self.categorical_ = np.zeros(X.shape[1], dtype=bool)
-            self.categories_ = [None] * X.shape[1]
-            self._category_dtypes = [None] * X.shape[1]
+        X = self._unscale_codes(X, observed)
         cat = self.categorical_
-        if cat.any():
-            # the base class scaled the codes: undo it and make the scaling the identity there
-            sc = self.scaler_
-            X = X.copy()
-            X[:, cat] = np.where(observed[:, cat], np.round(X[:, cat] * sc.scale_[cat] + sc.offset_[cat]), 0.0)
-            sc.offset_ = np.where(cat, 0.0, sc.offset_)
-            sc.scale_ = np.where(cat, 1.0, sc.scale_)
-        self.modalities_ = self._resolve_modalities(X.shape[1])
+        self.modalities_ = resolve_modalities(self.modalities, X.shape[1])
         images = self.shape is not None
         defaults = IMAGE_DEFAULTS if images else TABLE_DEFAULTS
         self.latent_dim_ = int(self.latent_dim or defaults["latent_dim"])
@@ -1075,41 +679,11 @@ class VSAEImputer(DeepImputer):
         self._cardinalities = [max(k, 1) if cat[j] else 0 for j, k in enumerate(self._cardinalities)]
         return super()._fit(X, observed)
 
-    def _resolve_modalities(self, d):
-        mods = self.modalities
-        if mods is None:
-            return [np.array([j]) for j in range(d)]
-        mods = list(mods)
-        if mods and all(isinstance(s, numbers.Integral) and not isinstance(s, bool) for s in mods):
-            sizes = [int(s) for s in mods]
-            if min(sizes) < 1 or sum(sizes) != d:
-                raise ValueError(
-                    f"modalities={self.modalities!r} as group sizes must be positive and sum to the "
-                    f"number of features, {d}.")
-            bounds = np.cumsum([0] + sizes)
-            return [np.arange(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
-        try:
-            groups = [np.asarray(m, dtype=np.int64).ravel() for m in mods]
-        except (TypeError, ValueError):
-            groups = None
-        if groups is None or not groups or any(len(g) == 0 for g in groups):
-            raise ValueError(
-                f"modalities={self.modalities!r} is neither a list of group sizes nor a list of "
-                "non-empty lists of column indices.")
-        flat = np.sort(np.concatenate(groups))
-        if len(flat) != d or not np.array_equal(flat, np.arange(d)):
-            raise ValueError(
-                f"modalities as lists of column indices must use every one of the {d} columns "
-                "exactly once.")
-        return groups
+    def _early_stopping(self):
+        # the warm-up is a pre-training phase: patience and the best epoch count after it
+        return partial(WarmupEarlyStopping, warmup_epochs=self.warmup_epochs)
 
     def _build_net(self, n_features, **net_kwargs):
-        callbacks = [
-            (name, WarmupEarlyStopping(monitor=cb.monitor, patience=cb.patience, load_best=cb.load_best,
-                                       warmup_epochs=self.warmup_epochs))
-            if name == "early_stopping" else (name, cb)
-            for name, cb in net_kwargs.pop("callbacks")
-        ]
         net_kwargs["lr"] = self.lr_
         return VSAENet(
             VSAEModule,
@@ -1128,7 +702,6 @@ class VSAEImputer(DeepImputer):
             hide_rate=self.hide_rate,
             beta=self.beta,
             unobserved_weight=self.unobserved_weight,
-            callbacks=callbacks,
             **net_kwargs,
         )
 
@@ -1154,29 +727,6 @@ class VSAEImputer(DeepImputer):
 
     def _sample_batch(self, x, mask):
         return self.net_.module_.feature_values(self._decode_draws(x, mask, 1)[0], sample=True)
-
-    def transform(self, X):
-        """Fill every missing entry of X; observed entries are returned unchanged.
-
-        Parameters
-        ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
-            Data with holes, with the features seen in ``fit``.
-
-        Returns
-        -------
-        X_imputed : ndarray or DataFrame of shape (n_samples, n_features_out)
-            The completed data. Categorical features hold categories (one
-            seen in ``fit``); when some categories are not numbers the result
-            is a DataFrame whose categorical columns keep their input dtype.
-        """
-        out = super().transform(X)
-        if isinstance(out, pd.DataFrame):  # the base's transform is wrapped by set_output too
-            out = out.to_numpy()
-        return self._decode_columns(out, X, self._output_columns())
-
-    def _transform_full(self, X):
-        return self._decode_columns(super()._transform_full(X), as_frame=False)
 
     def sample_imputations(self, X, n_draws=5, *, random_state=None):
         """Draw several completions of X (multiple imputation).
@@ -1205,7 +755,13 @@ class VSAEImputer(DeepImputer):
         return self._decode_columns(draws)
 
     def generate(self, n_samples, *, random_state=None):
-        """Generate data and masks from the prior (section 3.2 of the paper).
+        """Deprecated alias of :meth:`sample` (removed in a later version)."""
+        warnings.warn("VSAEImputer.generate is deprecated: use VSAEImputer.sample.", FutureWarning,
+                      stacklevel=2)
+        return self.sample(n_samples, random_state=random_state)
+
+    def sample(self, n_samples, *, random_state=None):
+        """Draw new rows, data and masks, from the prior (section 3.2 of the paper).
 
         ``z ~ N(0, I)`` goes through the mask decoder (a Bernoulli draw per
         modality) and the data decoder (decoder means for numeric features, a
@@ -1228,15 +784,11 @@ class VSAEImputer(DeepImputer):
             shares the modality's draw); ``1 - observed.mean()`` is the
             generated missing share.
         """
-        check_is_fitted(self)
         n = int(n_samples)
         if n < 1:
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
-        module = self.net_.module_
-        seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
-        self.net_._set_training(False)
-        M, L = module.layout.n_modalities, module.latent_dim
-        with self._threads(), seeded(seed, self.device_), torch.inference_mode():
+        with self._sampling(random_state) as module:
+            M, L = module.layout.n_modalities, module.latent_dim
             z = torch.randn(n, M, L, device=self.device_)
             out, mask_logits = module.decode(z)
             m = torch.bernoulli(torch.sigmoid(mask_logits))

@@ -1,0 +1,208 @@
+"""The shared training pieces: WarmupEarlyStopping, net_defaults, AdversarialNet's hooks."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+from skorch.callbacks import Callback, EarlyStopping, ProgressBar
+from skorch.history import History
+from torch import nn
+
+from sklimpute.training import (
+    AdversarialNet,
+    BatchLoader,
+    EpochProgressBar,
+    MaskedDataset,
+    WarmupEarlyStopping,
+    draw_seed,
+    hide_rate_from,
+    net_defaults,
+)
+
+# --------------------------------------------------------------------------- #
+# WarmupEarlyStopping
+# --------------------------------------------------------------------------- #
+
+
+def _run(callback, losses):
+    """Feed ``losses`` as the validation losses of successive epochs; the epoch it stopped at."""
+    net = SimpleNamespace(history=History(), module_=nn.Linear(1, 1), verbose=0)
+    callback.on_train_begin(net)
+    for epoch, loss in enumerate(losses, 1):
+        net.history.new_epoch()
+        net.history.record("epoch", epoch)
+        net.history.record("valid_loss", loss)
+        with torch.no_grad():
+            net.module_.weight.fill_(epoch)  # the weights say which epoch they are from
+        try:
+            callback.on_epoch_end(net)
+        except KeyboardInterrupt:
+            return epoch
+    return None
+
+
+# the warm-up's losses are low (pre-training on an easier objective), then
+# the real objective starts higher, improves once and stalls
+LOSSES = [0.1, 0.2, 5.0, 4.0, 4.5, 4.6, 4.7]
+
+
+def test_plain_early_stopping_would_stop_inside_the_warmup_story():
+    plain = EarlyStopping(monitor="valid_loss", patience=2, load_best=True)
+    assert _run(plain, LOSSES) == 3  # epochs 2 and 3 miss epoch 1's 0.1
+    assert plain.best_epoch_ == 1
+
+
+def test_warmup_early_stopping_counts_and_picks_the_best_after_the_warmup():
+    cb = WarmupEarlyStopping(monitor="valid_loss", patience=2, load_best=True, warmup_epochs=2)
+    assert _run(cb, LOSSES) == 6  # best at epoch 4, then two misses
+    assert cb.best_epoch_ == 4
+    assert float(cb.best_model_weights_["weight"]) == 4.0  # the weights restored at the end
+
+
+def test_warmup_longer_than_training_never_stops():
+    cb = WarmupEarlyStopping(monitor="valid_loss", patience=1, warmup_epochs=10)
+    assert _run(cb, LOSSES) is None
+    assert cb.best_model_weights_ is None
+
+
+# --------------------------------------------------------------------------- #
+# net_defaults
+# --------------------------------------------------------------------------- #
+
+
+def _imputer(**params):
+    base = dict(validation_fraction=0.2, patience=3, verbose=0, callbacks=None, batch_size=16,
+                lr=0.01, device_="cpu", _max_epochs=lambda n: 7)
+    base.update(params)
+    return SimpleNamespace(**base)
+
+
+def test_net_defaults_early_stopping_class_monitor_and_split():
+    kw = net_defaults(_imputer(), 100, seed=3, early_stopping=WarmupEarlyStopping)
+    (name, cb), = kw["callbacks"]
+    assert name == "early_stopping" and type(cb) is WarmupEarlyStopping
+    assert cb.monitor == "valid_loss" and cb.patience == 3 and cb.load_best
+    assert kw["train_split"].cv == 0.2 and kw["train_split"].random_state == 3
+    assert kw["max_epochs"] == 7 and kw["batch_size"] == 16 and kw["lr"] == 0.01
+    default = net_defaults(_imputer(), 100, seed=3)["callbacks"][0][1]
+    assert type(default) is EarlyStopping
+
+
+@pytest.mark.parametrize("n_samples,fraction", [(100, 0.0), (4, 0.2), (2, 0.5)])
+def test_net_defaults_without_a_usable_split_monitors_the_training_loss(n_samples, fraction):
+    # no row to validate on, or fewer than two left to train on
+    kw = net_defaults(_imputer(validation_fraction=fraction), n_samples, seed=0)
+    assert kw["train_split"] is None
+    assert kw["callbacks"][0][1].monitor == "train_loss"
+
+
+def test_net_defaults_callbacks_follow_patience_verbose_and_the_users():
+    user = Callback()
+    assert net_defaults(_imputer(patience=None), 100, 0)["callbacks"] == []
+    kinds = [type(cb) for _, cb in net_defaults(_imputer(verbose=1, callbacks=[("mine", user)]),
+                                                  100, 0)["callbacks"]]
+    assert kinds == [EarlyStopping, EpochProgressBar, Callback]
+    kw = net_defaults(_imputer(verbose=2, patience=None), 100, 0)
+    assert [type(cb) for _, cb in kw["callbacks"]] == [ProgressBar] and kw["verbose"] == 1
+
+
+def test_draw_seed_and_hide_rate_from():
+    assert draw_seed(5) == draw_seed(5) != draw_seed(6)
+    rs = np.random.RandomState(0)
+    assert draw_seed(rs) != draw_seed(rs)  # a RandomState advances
+    observed = np.ones((4, 5), dtype=bool)
+    assert hide_rate_from(observed, 0.2) == 0.2
+    observed[0, :2] = False
+    assert hide_rate_from(observed, 0.2) == pytest.approx(0.1)
+
+
+# --------------------------------------------------------------------------- #
+# AdversarialNet: the alternating step, its hooks, skipped steps
+# --------------------------------------------------------------------------- #
+
+
+class Player(nn.Module):
+    def __init__(self, n=3):
+        super().__init__()
+        self.lin = nn.Linear(n, n)
+
+    def forward(self, x, mask=None):
+        return self.lin(x)
+
+
+class ToyGame(AdversarialNet):
+    """G maps x to a fake, D scores rows; records the rows each pass saw."""
+
+    def initialize(self):
+        self.passes, self.nan_generator = [], False
+        return super().initialize()
+
+    def generate(self, batch, training):
+        x = batch[0]["x"]
+        self.passes.append(x[:, 0].tolist())
+        return {"x": x, "fake": self.module_(x)}
+
+    def discriminator_loss(self, s):
+        return self.discriminator_(s["fake"].detach()).mean() - self.discriminator_(s["x"]).mean()
+
+    def generator_loss(self, s):
+        loss = -self.discriminator_(s["fake"]).mean()
+        return loss * float("nan") if self.nan_generator else loss
+
+
+class RecordGrads(Callback):
+    def initialize(self):
+        self.players = []
+        return self
+
+    def on_grad_computed(self, net, named_parameters, **kwargs):
+        ids = {id(p) for _, p in named_parameters}
+        self.players.append("d" if ids == {id(p) for p in net.discriminator_.parameters()} else "g")
+
+
+def _game(n_critic, **kw):
+    return ToyGame(Player, discriminator=Player, module__n=3, discriminator__n=3, n_critic=n_critic,
+                   max_epochs=1, batch_size=6, train_split=None, lr=0.01, verbose=0,
+                   iterator_train=BatchLoader, iterator_valid=BatchLoader,
+                   callbacks=[("grads", RecordGrads())], **kw).initialize()
+
+
+def _batch(n=6):
+    x = torch.arange(3.0 * n).reshape(n, 3)
+    return {"x": x, "mask": torch.ones_like(x)}, None
+
+
+def test_split_cuts_a_batch_into_k_consecutive_minibatches():
+    parts = AdversarialNet._split(_batch(7), 3)
+    assert [len(p[0]["x"]) for p in parts] == [3, 3, 1]
+    assert torch.equal(torch.cat([p[0]["x"] for p in parts]), _batch(7)[0]["x"])
+    assert all(torch.equal(p[0]["mask"], torch.ones_like(p[0]["x"])) for p in parts)
+    assert AdversarialNet._split(_batch(), 1)[0] is not None
+
+
+def test_n_critic_discriminator_steps_then_one_generator_step_each_heard_by_callbacks():
+    net = _game(n_critic=3)
+    g_before = [p.detach().clone() for p in net.module_.parameters()]
+    net.history.new_epoch()
+    net.history.new_batch()
+    net.train_step(_batch())
+    # three critic passes over consecutive pairs of rows, the generator on the last pair
+    assert net.passes == [[0.0, 3.0], [6.0, 9.0], [12.0, 15.0]]
+    assert dict(net.callbacks_)["grads"].players == ["d", "d", "d", "g"]
+    assert any(not torch.equal(a, b) for a, b in zip(g_before, net.module_.parameters()))
+
+
+def test_a_non_finite_step_is_skipped_and_an_epoch_of_them_stops_training():
+    net = _game(n_critic=1)
+    net.nan_generator = True
+    g_before = [p.detach().clone() for p in net.module_.parameters()]
+    d_before = [p.detach().clone() for p in net.discriminator_.parameters()]
+    X = MaskedDataset(np.random.RandomState(0).rand(12, 3), np.ones((12, 3), dtype=bool))
+    with pytest.raises(FloatingPointError, match="diverged"):
+        net.partial_fit(X, None)
+    # the generator never moved; the discriminator's finite steps did
+    assert all(torch.equal(a, b) for a, b in zip(g_before, net.module_.parameters()))
+    assert any(not torch.equal(a, b) for a, b in zip(d_before, net.discriminator_.parameters()))
+    assert dict(net.callbacks_)["grads"].players.count("g") == 0
+    assert net.history[-1, "skipped_steps"] == 2  # both batches of the epoch
