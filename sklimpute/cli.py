@@ -23,12 +23,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import benchmark
-from .training import default_n_threads
+from sklearn.exceptions import ConvergenceWarning
+
+from . import benchmark, datasets
 from .benchmark import all_methods
+from .metrics import mae, rmse
 from .models import REGISTRY
 from .multiple import check_can_draw
 from .persistence import ModelFileError, load
+from .simulate import make_missing
+from .training import default_n_threads
 
 
 def compare_excluded():
@@ -261,11 +265,6 @@ def run_comparison(X, shape, methods, rates, mechanism="mcar", settings=None, se
 
 
 def _compare(X_train, X_test, shape, methods, rates, mechanism, settings, seed, verbose, log):
-    from sklearn.exceptions import ConvergenceWarning
-
-    from .metrics import mae, rmse
-    from .simulate import make_missing
-
     rows, examples = [], {}
     for rate in rates:
         Xtr, _ = make_missing(X_train, mechanism, rate, shape=shape, random_state=seed)
@@ -312,8 +311,6 @@ def format_markdown(results):
 
 
 def load_data(spec, shape_text=None, n_samples=None, seed=0):
-    from . import datasets
-
     shape = parse_shape(shape_text)
     if spec in ("digits", "mnist"):
         X, _ = datasets.load_digits() if spec == "digits" else datasets.load_mnist()
@@ -342,6 +339,7 @@ def load_data(spec, shape_text=None, n_samples=None, seed=0):
 
 
 def cmd_compare(args, default_methods=None):
+    # matplotlib only when a comparison draws its figures
     from .plotting import plot_error_vs_rate, plot_imputation_grid
 
     methods = [m.strip() for m in (args.methods or ",".join(default_methods)).split(",") if m.strip()]
