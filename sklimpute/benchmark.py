@@ -461,7 +461,9 @@ def run_tasks(func, tasks, *, jobs=1, timeout=None, threads=1, on_result=None, l
                 on_result(tasks[i], payload)
         if log:
             what = "done" if status == "ok" else f"{status.upper()}: {payload.splitlines()[0]}"
-            log(f"[{sum(r is not None for r in results)}/{len(tasks)}] {tasks[i]!r:.80s} "
+            plain = [x for x in (tasks[i] if isinstance(tasks[i], tuple) else [tasks[i]])
+                     if isinstance(x, (str, int, float))]  # not the settings objects
+            log(f"[{sum(r is not None for r in results)}/{len(tasks)}] {' '.join(map(str, plain))[:80]} "
                 f"{what} ({seconds:.0f} s)")
 
     _run(func, tasks, jobs, timeout, threads, done)
