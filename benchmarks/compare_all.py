@@ -41,12 +41,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from sklimpute.benchmark import Cell, Method, markdown_table, platform_line, run_cells
+from sklimpute.benchmark import Cell, Method, markdown_table, merge_results, platform_line, run_cells
 from sklimpute.models import REGISTRY
 
 sys.path.insert(0, str(Path(__file__).parent))
 import peers  # noqa: E402  (benchmarks/peers.py: the optional peer libraries)
-from _common import kept_rows  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -226,10 +225,7 @@ def main(argv=None):
         print(f"{len(cells)} cells, {args.jobs} at a time", flush=True)
         new = run_cells(cells, jobs=args.jobs, timeout=args.timeout)
         ran = {(c.method, c.data, c.mechanism, c.rate, c.seed, c.n_train or 0) for c in cells}
-        old = kept_rows(csv, ran, lambda f: zip(f["method"], f["data"], f["mechanism"], f["rate"],
-                                                 f["seed"], f["n_train"]))
-        results = pd.concat([old, new], ignore_index=True)
-        results.to_csv(csv, index=False)
+        results = merge_results(csv, new, ["method", "data", "mechanism", "rate", "seed", "n_train"], ran)
         minutes = (time.perf_counter() - start) / 60
         run_file.write_text(json.dumps({"command": command, "minutes": round(minutes, 1),
                                         "jobs": args.jobs}))

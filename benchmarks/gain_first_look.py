@@ -1,7 +1,7 @@
 """First measurements of GAIN and SpatialGAIN (before the full reproduction).
 
-The runs behind the "Our measurements so far" tables of ``docs/methods/gain.rst``;
-the paper's Tables 1 and 2 get their own script (``gain_spatialgain.py``, to come).
+The runs behind the "Design measurements" tables of ``docs/methods/gain.rst``;
+the paper's Tables 1 and 2 have their own script (``gain_spatialgain.py``).
 
 * ``digits``: the 8x8 digits (``load_digits`` / 16), 20% MCAR, fitted on the first
   1,400 incomplete images, missing-pixel MAE on the other 397; seed 0.
@@ -9,91 +9,85 @@ the paper's Tables 1 and 2 get their own script (``gain_spatialgain.py``, to com
   ``vaewl_mnist.py``'s seed 0), 20% MCAR on the 4,000 training + validation
   images and on the 1,000 test images, ``validation_fraction=0.25``.
 
-One torch thread per run. Run from the repository root::
+One imputer per process, one thread. Run from the repository root::
 
     python benchmarks/gain_first_look.py digits
     python benchmarks/gain_first_look.py mnist
 
-Each writes ``benchmarks/results/gain_first_look_<part>.md``.
+Each writes ``benchmarks/results/gain_first_look_<part>.md`` (``--quick``: 2
+epochs, 400 / 100 MNIST images, to a temporary folder).
 """
-
-import sys
-import time
-from pathlib import Path
 
 import numpy as np
 
-RESULTS = Path(__file__).resolve().parent / "results"
+from sklimpute import make_missing
+from sklimpute.benchmark import (Method, command_line, fit_transform_timed, output_dir, run_tasks,
+                                 script_parser)
+from sklimpute.datasets import load_digits, load_mnist
+
+# the paper's network and noise (hide_rate 0.2 was the default then)
+SG = dict(n_threads=1, architecture="standard", prefill="noise")
+MNIST = dict(shape=(28, 28), validation_fraction=0.25, n_threads=1)
+RUNS = {
+    "digits": [("mean", Method("mean")), ("KNN", Method("knn")),
+               ("GAIN (defaults)", Method("gain", {"n_threads": 1})),
+               ("GAIN, hide_rate=0.2", Method("gain", {"hide_rate": 0.2, "n_threads": 1}))] + [
+        (label, Method("spatialgain", dict(shape=(8, 8), **SG, **params))) for label, params in [
+            ("SpatialGAIN, hide_rate=0 (the paper's training)", dict(hide_rate=0.0)),
+            ("SpatialGAIN, hide_rate=0, patience=20, epochs=100",
+             dict(hide_rate=0.0, patience=20, epochs=100)),
+            ("SpatialGAIN, hide_rate=0.2 (the default then)", dict(hide_rate=0.2)),
+            ("SpatialGAIN, hide_rate=0.2, patience=10, epochs=100",
+             dict(hide_rate=0.2, patience=10, epochs=100))]],
+    "mnist": [(f"SpatialGAIN, hide_rate={h} ({what}), epochs=15",
+               Method("spatialgain", {"epochs": 15, "hide_rate": float(h), **SG, **MNIST}))
+              for h, what in ((0.2, "the default then"), (0, "the paper's training"))]
+    + [("GAIN (defaults)", Method("gain", MNIST))],
+}
 
 
-def digits_runs():
-    from sklearn.impute import KNNImputer, SimpleImputer
-
-    from sklimpute import GAINImputer, SpatialGAINImputer, make_missing
-    from sklimpute.datasets import load_digits
-
-    X, _ = load_digits()
-    Xm, hidden = make_missing(X, "mcar", rate=0.2, random_state=0)
-    train, test = slice(0, 1400), slice(1400, None)
-    # the paper's network and noise (hide_rate 0.2 was the default then)
-    sg = dict(shape=(8, 8), random_state=0, n_threads=1, architecture="standard", prefill="noise")
-    imputers = [
-        ("mean", SimpleImputer()),
-        ("KNN", KNNImputer()),
-        ("GAIN (defaults)", GAINImputer(random_state=0, n_threads=1)),
-        ("GAIN, hide_rate=0.2", GAINImputer(hide_rate=0.2, random_state=0, n_threads=1)),
-        ("SpatialGAIN, hide_rate=0 (the paper's training)", SpatialGAINImputer(hide_rate=0.0, **sg)),
-        ("SpatialGAIN, hide_rate=0, patience=20, epochs=100",
-         SpatialGAINImputer(hide_rate=0.0, patience=20, epochs=100, **sg)),
-        ("SpatialGAIN, hide_rate=0.2 (the default then)", SpatialGAINImputer(hide_rate=0.2, **sg)),
-        ("SpatialGAIN, hide_rate=0.2, patience=10, epochs=100",
-         SpatialGAINImputer(hide_rate=0.2, patience=10, epochs=100, **sg)),
-    ]
-    return Xm[train], Xm[test], X[test], hidden[test], imputers
-
-
-def mnist_runs():
-    from sklimpute import GAINImputer, SpatialGAINImputer, make_missing
-    from sklimpute.datasets import load_mnist
-
+def split(part, quick):
+    """``(X_fit with holes, X_test with holes, X_test, hidden)`` of a part."""
+    if part == "digits":
+        X, _ = load_digits()
+        Xm, hidden = make_missing(X, "mcar", rate=0.2, random_state=0)
+        return Xm[:1400], Xm[1400:], X[1400:], hidden[1400:]
     X, _ = load_mnist()
     X = X[np.random.RandomState(0).permutation(len(X))]
-    X_fit, X_test = X[:4000], X[4000:]
-    X_fit_m, _ = make_missing(X_fit, "mcar", rate=0.2, random_state=1)
-    X_test_m, hidden = make_missing(X_test, "mcar", rate=0.2, random_state=2)
-    common = dict(shape=(28, 28), validation_fraction=0.25, random_state=0, n_threads=1)
-    imputers = [
-        ("SpatialGAIN, hide_rate=0.2 (the default then), epochs=15",
-         SpatialGAINImputer(epochs=15, hide_rate=0.2, architecture="standard", prefill="noise",
-                            **common)),
-        ("SpatialGAIN, hide_rate=0 (the paper's training), epochs=15",
-         SpatialGAINImputer(hide_rate=0.0, epochs=15, architecture="standard",
-                            prefill="noise", **common)),
-        ("GAIN (defaults)", GAINImputer(**common)),
-    ]
-    return X_fit_m, X_test_m, X_test, hidden, imputers
+    X_fit_m, _ = make_missing(X[:4000], "mcar", rate=0.2, random_state=1)
+    X_test_m, hidden = make_missing(X[4000:], "mcar", rate=0.2, random_state=2)
+    n_fit, n_test = (400, 100) if quick else (4000, 1000)
+    return X_fit_m[:n_fit], X_test_m[:n_test], X[4000:4000 + n_test], hidden[:n_test]
 
 
-def main(part):
-    import torch
+def run(task):
+    part, i, quick = task
+    X_fit, X_test_m, X_test, hidden = split(part, quick)
+    name, method = RUNS[part][i]
+    imp = method(None, 0)
+    if quick and "epochs" in imp.get_params():
+        imp.set_params(epochs=2)
+    out, fit_s, _ = fit_transform_timed(imp, X_fit, X_test_m)
+    err = (out - X_test)[hidden]
+    return (f"| {name} | {np.abs(err).mean():.4f} | {np.sqrt((err ** 2).mean()):.4f} | "
+            f"{getattr(imp, 'n_epochs_', '')} | {fit_s:.0f} |")
 
-    torch.set_num_threads(1)
-    X_fit, X_test_m, X_test, hidden, imputers = {"digits": digits_runs, "mnist": mnist_runs}[part]()
-    lines = [f"# GAIN / SpatialGAIN, first look: {part}, 20% MCAR, seed 0", "",
-             f"`python benchmarks/{Path(__file__).name} {part}`", "",
+
+def main(argv=None):
+    p = script_parser(__doc__)
+    p.add_argument("part", nargs="?", choices=tuple(RUNS), default="digits")
+    args = p.parse_args(argv)
+    out = output_dir(args, "gain_first_look")
+    if args.report_only:  # the report is the only output
+        return print((out / f"gain_first_look_{args.part}.md").read_text())
+    tasks = [(args.part, i, args.quick) for i in range(len(RUNS[args.part]))]
+    rows = run_tasks(run, tasks, jobs=args.jobs, timeout=args.timeout)
+    lines = [f"# GAIN / SpatialGAIN, first look: {args.part}, 20% MCAR, seed 0", "",
+             f"`{command_line(__file__, argv)}`", "",
              "| imputer | MAE (missing) | RMSE (missing) | epochs | fit (s) |", "|---|---|---|---|---|"]
-    for name, imp in imputers:
-        t0 = time.perf_counter()
-        imp.fit(X_fit)
-        fit_s = time.perf_counter() - t0
-        err = (imp.transform(X_test_m) - X_test)[hidden]
-        epochs = getattr(imp, "n_epochs_", "")
-        lines.append(f"| {name} | {np.abs(err).mean():.4f} | {np.sqrt((err ** 2).mean()):.4f} | "
-                     f"{epochs} | {fit_s:.0f} |")
-        print(lines[-1], flush=True)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"gain_first_look_{part}.md").write_text("\n".join(lines) + "\n")
+    (out / f"gain_first_look_{args.part}.md").write_text("\n".join(lines + [r or "" for r in rows]) + "\n")
+    print("\n".join(lines + [r or "" for r in rows]))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "digits")
+    main()

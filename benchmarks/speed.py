@@ -25,13 +25,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
-from sklimpute.benchmark import Cell, Method, platform_line, run_cells
+from sklimpute.benchmark import Cell, Method, merge_results, platform_line, run_cells
 from sklimpute.models import REGISTRY
-
-sys.path.insert(0, str(Path(__file__).parent))
-from _common import kept_rows  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
 #: setting -> (data, n_train, n_test)
@@ -94,9 +90,7 @@ def main(argv=None):
                       set(args.methods.split(",")) if args.methods else None, args.quick)
     new = run_cells(cells, jobs=args.jobs, timeout=args.timeout)
     ran = {(c.method, c.data, c.n_train) for c in cells}
-    old = kept_rows(csv, ran, lambda f: zip(f["method"], f["data"], f["n_train"]))
-    results = pd.concat([old, new], ignore_index=True)
-    results.to_csv(csv, index=False)
+    results = merge_results(csv, new, ["method", "data", "n_train"], ran)
     command = "python benchmarks/speed.py " + " ".join(argv if argv is not None else sys.argv[1:])
     (out / "speed.md").write_text(report(results, command, (time.perf_counter() - start) / 60))
     print(f"wrote {out / 'speed.md'}")

@@ -9,21 +9,33 @@ entries, the fit and transform seconds and the peak memory, and writes the
 results as CSV and Markdown tables (:func:`markdown_table`, with the best
 method per row in bold and ``mean ± std`` over seeds).
 
+The paper reproductions in ``benchmarks/`` run their own protocols through
+the same pieces: :func:`script_parser` (the flags every script shares),
+:func:`output_dir`, :func:`limit_threads`, :func:`run_tasks` (any picklable
+function on a list of tasks, one process per task, with a time limit),
+:func:`mask_split` and :func:`fit_transform_timed`, :func:`merge_results` (a
+partial rerun replaces its own rows of the CSV and keeps the others),
+:func:`pm` and :func:`frame_markdown`.
+
 Cells are described by plain data (a :class:`Cell`), so that they travel to
 the worker processes; the imputer itself is built in the worker by a
 *factory*, a picklable callable ``factory(shape, random_state) -> estimator``
 (:class:`Method` wraps a name of the ``sklimpute`` command with settings).
 """
 
+import argparse
 import importlib
 import multiprocessing
 import os
 import platform
+import sys
+import tempfile
 import time
 import traceback
 import warnings
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait as wait_processes
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -36,24 +48,39 @@ except ImportError:  # pragma: no cover - Windows
     resource = None
 
 from . import datasets
+from ._version import __version__
 from .metrics import mae, rmse
 from .models import REGISTRY
 from .simulate import make_missing
 
 __all__ = [
     "BASELINES",
+    "RESULTS",
     "Cell",
     "Method",
     "all_methods",
+    "command_line",
+    "fit_transform_timed",
     "format_pm",
+    "frame_markdown",
+    "limit_threads",
     "make_imputer",
     "load_split_data",
     "make_split",
     "markdown_table",
+    "mask_split",
+    "merge_results",
+    "output_dir",
     "platform_line",
+    "pm",
     "run_cell",
     "run_cells",
+    "run_tasks",
+    "script_parser",
 ]
+
+#: Where the benchmark scripts write their results (``benchmarks/results`` of the checkout).
+RESULTS = Path(__file__).resolve().parent.parent / "benchmarks" / "results"
 
 
 #: scikit-learn's imputers, the baselines of every comparison ("module:Class").
@@ -241,6 +268,72 @@ def make_split(X, *, mechanism="mcar", rate=0.2, shape=None, seed=0, n_train=Non
     return X_train_m, X_test_m, X_test, hidden
 
 
+def mask_split(X, rate, random_state, *, groups=None, train=0.8):
+    """Holes drawn once over all rows, then a random train/test split of the rows.
+
+    The protocol of papers that fix the masks before splitting (VSAE's):
+    every entry is missing with probability ``rate``, or with ``groups``
+    (the widths of consecutive column groups, e.g. modalities) every group
+    of a row is missing whole.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    rate : float
+    random_state : int
+        Seeds the mask, then the permutation of the rows.
+    groups : list of int or None, default=None
+        Widths of the column groups (summing to ``n_features``).
+    train : float, default=0.8
+        Share of the rows in the training part.
+
+    Returns
+    -------
+    missing : ndarray of bool, same shape as X
+    train_rows, test_rows : ndarray of int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> missing, tr, te = mask_split(np.zeros((10, 4)), 0.5, 0, groups=[2, 2])
+    >>> bool((missing[:, 0] == missing[:, 1]).all()), len(tr), len(te)
+    (True, 8, 2)
+    """
+    rng = np.random.RandomState(random_state)
+    if groups is None:
+        missing = rng.rand(*np.shape(X)) < rate
+    else:
+        missing = np.repeat(rng.rand(len(X), len(groups)) < rate, groups, axis=1)
+    order = rng.permutation(len(X))
+    n_train = int(round(train * len(X)))
+    return missing, order[:n_train], order[n_train:]
+
+
+def fit_transform_timed(est, X_fit, X=None):
+    """Fit ``est`` on ``X_fit`` and impute ``X`` (None: ``X_fit``), timing both.
+
+    Returns
+    -------
+    out : ndarray of float64
+    fit_seconds, transform_seconds : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.impute import SimpleImputer
+    >>> out, fit_s, transform_s = fit_transform_timed(SimpleImputer(), np.array([[1.0], [np.nan]]))
+    >>> out.ravel().tolist(), fit_s >= 0
+    ([1.0, 1.0], True)
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # IterativeImputer's max_iter
+        t0 = time.perf_counter()
+        est.fit(X_fit)
+        t1 = time.perf_counter()
+        out = np.asarray(est.transform(X_fit if X is None else X), dtype=np.float64)
+    return out, t1 - t0, time.perf_counter() - t1
+
+
 def run_cell(cell):
     """Fit and score one cell in this process; returns its result row (a dict).
 
@@ -255,35 +348,127 @@ def run_cell(cell):
     row = dict(method=cell.method, data=cell.data, mechanism=cell.mechanism, rate=cell.rate,
                seed=cell.seed, n_train=cell.n_train or 0, train_rows=len(X_train))
     est = cell.factory(shape, cell.seed)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)  # IterativeImputer's max_iter
-        t0 = time.perf_counter()
-        est.fit(X_train)
-        t1 = time.perf_counter()
-        out = np.asarray(est.transform(X_test_m), dtype=np.float64)
-        t2 = time.perf_counter()
+    out, fit_s, transform_s = fit_transform_timed(est, X_train, X_test_m)
     if out.shape != X_test.shape:
         raise ValueError(f"{cell.method} returned {out.shape}, expected {X_test.shape} "
                          "(a dropped all-missing feature?)")
     row.update(mae=mae(X_test, out, hidden), rmse=rmse(X_test, out, hidden),
-               fit_s=t1 - t0, transform_s=t2 - t1, test_rows=len(X_test),
+               fit_s=fit_s, transform_s=transform_s, test_rows=len(X_test),
                n_epochs=getattr(est, "n_epochs_", np.nan),
                peak_mb=(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
                         if resource is not None else np.nan))
     return row
 
 
-def _worker(cell, threads, queue):
+def limit_threads(threads=1):
+    """Use ``threads`` torch, OpenMP and BLAS threads in this process from now on.
+
+    The benchmarks run one thread per process: timings do not disturb each
+    other and every run gives the same numbers.
+
+    Examples
+    --------
+    >>> import torch
+    >>> limit_threads(1)
+    >>> torch.get_num_threads()
+    1
+    """
+    import torch
+
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, str(threads))
+    torch.set_num_threads(threads)
+    threadpool_limits(limits=threads)
+
+
+def _worker(func, task, threads, queue):
     os.environ.setdefault("MPLBACKEND", "Agg")
     try:
-        import torch
-
-        torch.set_num_threads(threads)
-        with threadpool_limits(limits=threads):
-            queue.put(("ok", run_cell(cell)))
-    except BaseException as exc:  # noqa: BLE001 - reported in the cell's row
+        limit_threads(threads)
+        queue.put(("ok", func(task)))
+    except BaseException as exc:  # noqa: BLE001 - reported as the task's failure
         queue.put(("error", f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
                    + "\n" + traceback.format_exc(limit=3)))
+
+
+def _run(func, tasks, jobs, timeout, threads, done):
+    """``func(task)`` in spawned processes; ``done(i, status, payload, seconds)`` as each ends."""
+    ctx = multiprocessing.get_context("spawn")  # no torch state inherited by fork
+    pending = list(enumerate(tasks))
+    running = {}
+    while pending or running:
+        while pending and len(running) < max(int(jobs), 1):
+            i, task = pending.pop(0)
+            queue = ctx.Queue()
+            proc = ctx.Process(target=_worker, args=(func, task, threads, queue), daemon=True)
+            proc.start()
+            running[proc.sentinel] = (i, proc, queue, time.perf_counter())
+        finished = set(wait_processes(list(running), timeout=1.0)) if running else set()
+        now = time.perf_counter()
+        for sentinel in list(running):
+            i, proc, queue, started = running[sentinel]
+            if sentinel in finished or not queue.empty():
+                del running[sentinel]
+                status, payload = queue.get() if not queue.empty() else ("error", "the worker died")
+                proc.join()
+                done(i, status, payload, now - started)
+            elif timeout is not None and now - started > timeout:
+                del running[sentinel]
+                proc.kill()
+                proc.join()
+                done(i, "timeout", f"over {timeout:.0f} s", now - started)
+
+
+def run_tasks(func, tasks, *, jobs=1, timeout=None, threads=1, on_result=None, log=print):
+    """``func(task)`` for every task, each in a process of its own with a time limit.
+
+    Parameters
+    ----------
+    func : callable
+        A picklable function of one task (a module-level function; in a
+        script run as ``__main__`` too, the processes are spawned).
+    tasks : list
+        Picklable arguments of ``func``.
+    jobs : int, default=1
+        Tasks run at once.
+    timeout : float or None, default=None
+        Seconds a task may take; beyond it its process is killed.
+    threads : int, default=1
+        Torch and BLAS threads of each process (:func:`limit_threads`).
+    on_result : callable or None, default=None
+        ``on_result(task, result)`` in this process as each task succeeds (to
+        write what is finished: an interrupted run keeps it).
+    log : callable or None, default=print
+        Called with one line per finished task.
+
+    Returns
+    -------
+    results : list
+        ``func(task)`` in the order of ``tasks``; None where the task failed or
+        ran out of time (the log says which and why).
+
+    Examples
+    --------
+    >>> run_tasks(abs, [-2, 3], log=None)
+    [2, 3]
+    """
+    tasks = list(tasks)
+    results = [None] * len(tasks)
+
+    def done(i, status, payload, seconds):
+        if status == "ok":
+            results[i] = payload
+            if on_result is not None:
+                on_result(tasks[i], payload)
+        if log:
+            what = "done" if status == "ok" else f"{status.upper()}: {payload.splitlines()[0]}"
+            plain = [x for x in (tasks[i] if isinstance(tasks[i], tuple) else [tasks[i]])
+                     if isinstance(x, (str, int, float))]  # not the settings objects
+            log(f"[{sum(r is not None for r in results)}/{len(tasks)}] {' '.join(map(str, plain))[:80]} "
+                f"{what} ({seconds:.0f} s)")
+
+    _run(func, tasks, jobs, timeout, threads, done)
+    return results
 
 
 def _failed_row(cell, status, message=""):
@@ -316,46 +501,21 @@ def run_cells(cells, *, jobs=1, timeout=600, threads=1, log=print):
         ``transform_s``, ``peak_mb`` and ``status`` (``"ok"``, ``"timeout"``
         or ``"error"``, with the message in ``error``).
     """
-    ctx = multiprocessing.get_context("spawn")  # no torch state inherited by fork
-    pending = list(cells)
-    running = {}
+    cells = list(cells)
     rows = []
 
-    def finish(cell, proc, queue, started):
-        status, payload = queue.get() if not queue.empty() else ("error", "the worker died")
-        proc.join()
-        row = payload if status == "ok" else _failed_row(cell, "error", payload)
-        row.setdefault("status", "ok")
+    def done(i, status, payload, seconds):
+        cell = cells[i]
+        row = dict(payload, status="ok") if status == "ok" else _failed_row(cell, status, payload)
         rows.append(row)
         if log:
             what = (f"MAE {row['mae']:.4f}  RMSE {row['rmse']:.4f}  fit {row['fit_s']:.1f}s  "
                     f"transform {row['transform_s']:.2f}s  peak {row['peak_mb']:.0f} MB"
-                    if status == "ok" else f"ERROR {row['error']}")
+                    if status == "ok" else f"{status.upper()} {row['error']}")
             log(f"{cell.data:>13s} {cell.mechanism:>6s} {cell.rate:.2f} seed {cell.seed}  "
-                f"{cell.method:>22s}  {what}  ({time.perf_counter() - started:.0f}s)")
+                f"{cell.method:>22s}  {what}  ({seconds:.0f}s)")
 
-    while pending or running:
-        while pending and len(running) < max(int(jobs), 1):
-            cell = pending.pop(0)
-            queue = ctx.Queue()
-            proc = ctx.Process(target=_worker, args=(cell, threads, queue), daemon=True)
-            proc.start()
-            running[proc.sentinel] = (cell, proc, queue, time.perf_counter())
-        done = set(wait_processes(list(running), timeout=1.0)) if running else set()
-        now = time.perf_counter()
-        for sentinel in list(running):
-            cell, proc, queue, started = running[sentinel]
-            if sentinel in done or not queue.empty():
-                del running[sentinel]
-                finish(cell, proc, queue, started)
-            elif now - started > timeout:
-                del running[sentinel]
-                proc.kill()
-                proc.join()
-                rows.append(_failed_row(cell, "timeout", f"over {timeout:.0f} s"))
-                if log:
-                    log(f"{cell.data:>13s} {cell.mechanism:>6s} {cell.rate:.2f} seed {cell.seed}  "
-                        f"{cell.method:>22s}  TIMEOUT after {timeout:.0f}s")
+    _run(run_cell, cells, jobs, timeout, threads, done)
     return pd.DataFrame(rows)
 
 
@@ -372,6 +532,22 @@ def format_pm(mean, std, digits=4):
     if std is None or not np.isfinite(std) or std == 0:
         return f"{mean:.{digits}f}"
     return f"{mean:.{digits}f} ± {std:.{digits}f}"
+
+
+def pm(values, digits=4, ddof=1):
+    """:func:`format_pm` of the mean and standard deviation of ``values``.
+
+    ``ddof`` is numpy's (1: the sample standard deviation); one value is
+    written alone.
+
+    Examples
+    --------
+    >>> pm([0.1, 0.2, 0.3], digits=2), pm([0.25], digits=2)
+    ('0.20 ± 0.10', '0.25')
+    """
+    values = np.asarray(values, dtype=float)
+    std = values.std(ddof=ddof) if len(values) > 1 else np.nan
+    return format_pm(values.mean() if len(values) else np.nan, std, digits)
 
 
 def markdown_table(results, *, rows, columns="method", value="mae", best="min", digits=4,
@@ -432,12 +608,148 @@ def markdown_table(results, *, rows, columns="method", value="mae", best="min", 
     return "\n".join(lines) + "\n"
 
 
+def frame_markdown(frame, index=False):
+    """A DataFrame as a Markdown table, its cells as they are (strings or ``str()``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> print(frame_markdown(pd.DataFrame({"a": [1], "b": ["x"]})), end="")
+    | a | b |
+    |---|---|
+    | 1 | x |
+    """
+    if index:
+        frame = frame.reset_index()
+    lines = ["| " + " | ".join(map(str, frame.columns)) + " |", "|" + "---|" * frame.shape[1]]
+    lines += ["| " + " | ".join(map(str, row)) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join(lines) + "\n"
+
+
+def script_parser(doc, *, jobs=1, seeds=None, methods=None):
+    """An argument parser with the flags every benchmark script shares.
+
+    ``--quick`` (a smoke test on small data, written to a temporary folder),
+    ``--out`` (the output folder, see :func:`output_dir`), ``--report-only``
+    (rewrite the report from the CSV files, run nothing), ``--jobs`` (tasks at
+    once, one process and one thread each) and ``--timeout`` (seconds a task
+    may take; default none). The description is the first paragraph of ``doc``.
+
+    Parameters
+    ----------
+    doc : str
+    jobs : int, default=1
+        The default of ``--jobs``.
+    seeds : int or None, default=None
+        Adds ``--seeds`` (how many seeds) with this default.
+    methods : sequence of str or None, default=None
+        Adds ``--methods``: a comma-separated subset of these (default: all;
+        another name is an error), read as a list.
+
+    Examples
+    --------
+    >>> parser = script_parser("A benchmark.", methods=["a", "b"])
+    >>> args = parser.parse_args(["--quick", "--methods", "b"])
+    >>> args.quick, args.jobs, args.out, args.timeout, args.methods
+    (True, 1, None, None, ['b'])
+    """
+    p = argparse.ArgumentParser(description=doc.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true",
+                   help="smoke test on small data, into a temporary folder")
+    p.add_argument("--out", type=Path, default=None,
+                   help="output folder (default benchmarks/results; --quick: a temporary one)")
+    p.add_argument("--report-only", action="store_true",
+                   help="rewrite the report from the CSV files, run nothing")
+    p.add_argument("--jobs", type=int, default=jobs,
+                   help=f"tasks at once, one process and one thread each (default {jobs})")
+    p.add_argument("--timeout", type=float, default=None,
+                   help="seconds a task may take (default: no limit)")
+    if seeds is not None:
+        p.add_argument("--seeds", type=int, default=seeds, help=f"number of seeds (default {seeds})")
+    if methods is not None:
+        def subset(text):
+            names = [m.strip() for m in text.split(",") if m.strip()]
+            if set(names) - set(methods):
+                raise argparse.ArgumentTypeError(f"unknown {sorted(set(names) - set(methods))}; "
+                                                 f"choose from {', '.join(methods)}")
+            return names
+
+        p.add_argument("--methods", type=subset, default=list(methods),
+                       help=f"a comma-separated subset of {','.join(methods)} (default: all)")
+    return p
+
+
+def output_dir(args, name):
+    """The output folder of a script run, created: ``--out``, else :data:`RESULTS`.
+
+    With ``--quick`` and no ``--out``: ``<temporary folder>/<name>_quick``, so
+    that a smoke test never replaces measured results.
+    """
+    if args.out is not None:
+        out = Path(args.out)
+    else:
+        out = Path(tempfile.gettempdir()) / f"{name}_quick" if args.quick else RESULTS
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def command_line(script, argv=None):
+    """``python benchmarks/<script> <arguments>``: the command that heads a report."""
+    args = sys.argv[1:] if argv is None else argv
+    return " ".join(["python", f"benchmarks/{Path(script).name}", *map(str, args)])
+
+
+def merge_results(path, new, keys, ran=None, sort=None):
+    """Write ``new`` rows into the CSV ``path``, replacing the earlier rows they redo.
+
+    Parameters
+    ----------
+    path : path-like
+        The CSV; missing: it is created.
+    new : DataFrame or list of dict
+        This run's rows.
+    keys : list of str
+        The columns that identify a row's task (e.g. method, data, seed).
+    ran : set of tuple or None
+        The keys this run computed; None: those of ``new``. Earlier rows with
+        these keys are dropped, the others kept: a partial rerun replaces its
+        own rows only.
+    sort : list of str or None
+        Columns to sort the merged rows by.
+
+    Returns
+    -------
+    merged : DataFrame
+        The earlier rows kept, then ``new``: what the CSV now holds.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "r.csv")
+    >>> _ = merge_results(path, [{"m": "a", "e": 1.0}, {"m": "b", "e": 2.0}], ["m"])
+    >>> merge_results(path, [{"m": "b", "e": 3.0}], ["m"]).values.tolist()
+    [['a', 1.0], ['b', 3.0]]
+    """
+    path = Path(path)
+    new = pd.DataFrame(new)
+    if ran is None:
+        ran = set(new[keys].itertuples(index=False, name=None)) if len(new) else set()
+    merged = new
+    if path.exists():
+        old = pd.read_csv(path)
+        old = old[[k not in ran for k in old[keys].itertuples(index=False, name=None)]]
+        merged = pd.concat([old, new], ignore_index=True)
+    if sort:
+        merged = merged.sort_values(sort, kind="stable", ignore_index=True)
+    merged.to_csv(path, index=False)
+    return merged
+
+
 def platform_line(threads=1, jobs=1):
     """One line on the machine and versions a benchmark ran with."""
     import sklearn
     import torch
-
-    from . import __version__
 
     return (f"{platform.machine()}, {os.cpu_count()} CPU cores, {jobs} worker process(es) with "
             f"{threads} thread(s) each; torch {torch.__version__}, scikit-learn "
