@@ -276,7 +276,8 @@ def harness_section(df, setting):
              "", f"`python benchmarks/misgan_mnist.py --setting {setting}`; {platform_line()}.", "",
              f"Harness splits of the 5,000 MNIST images ({int(df.n_train.max())} training images "
              f"with holes, {int(df.n_test.max())} held-out images with holes), seeds "
-             f"{', '.join(map(str, seeds))}; mean ± std over the seeds. Parameters: "
+             f"{', '.join(map(str, seeds))} (not every cell has run every seed: a value without "
+             "± is one run); mean ± std over the seeds. Parameters: "
              + ", ".join(f"{k} {v!r}" for k, v in shown.items())
              + ". **MAE and RMSE score `transform`** (the mean of the draws, what `fit_transform` "
              "returns); **FID scores one draw** (`sample_imputations(X, 1)`) and, for reference, "
