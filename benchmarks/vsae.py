@@ -150,7 +150,7 @@ def run_cell(dataset, rate, seed, name, args, keep_images):
                fit_s=fit_s, transform_s=transform_s, epochs=getattr(imp, "n_epochs_", np.nan))
     mask = images = None
     if name.startswith("VSAE"):
-        _, observed = imp.generate(1000, random_state=seed)
+        _, observed = imp.sample(1000, random_state=seed)
         first = np.cumsum([0] + list(modalities))[:-1] if modalities is not None else np.arange(X.shape[1])
         mask = dict(dataset=dataset, rate=rate, seed=seed, method=name,
                     train_missing=float(1 - (~np.isnan(X_train)[:, first]).mean()),

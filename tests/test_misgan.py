@@ -1,5 +1,7 @@
 """MisGAN: behaviour that breaks if the games, the masking or the imputer were wrong."""
 
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -13,9 +15,10 @@ from sklimpute.models.misgan import (
     critic_loss,
     gradient_penalty,
 )
-from sklimpute.training import AdversarialNet
+from sklimpute.training import AdversarialNet, seeded
 
-SMALL = dict(shape=(8, 8), width=8, latent_dim=16, imputer_hidden=64, random_state=0)
+SMALL = dict(shape=(8, 8), architecture="conv", width=8, latent_dim=16, imputer_hidden=64,
+             random_state=0)
 
 
 @pytest.fixture(scope="module")
@@ -218,12 +221,13 @@ def test_several_critic_steps_per_generator_step(fitted, digits_dropout):
         ("latent_dim", 8, lambda i: i.net_.module_.latent_dim == 8),
         ("width", 4, lambda i: i.net_.discriminator_.data_critic.conv[0].out_channels == 4),
         ("imputer_hidden", 32, lambda i: i.net_.module_.imputer.net[0].out_features == 32),
+        ("reconstruction", 5.0, lambda i: i.net_.reconstruction == 5.0),
         ("architecture", "fc", lambda i: i.architecture_ == "fc"
          and not any(isinstance(m, torch.nn.Conv2d) for m in i.net_.discriminator_.modules())),
         ("imputer", "unet", lambda i: i.imputer_ == "unet"),
         ("betas", (0.0, 0.99), lambda i: i.net_.optimizer_.param_groups[0]["betas"] == (0.0, 0.99)
          and i.net_.optimizer_d_.param_groups[0]["betas"] == (0.0, 0.99)),
-        ("lr", 1e-3, lambda i: i.net_.optimizer_d_.param_groups[0]["lr"] == 1e-3),
+        ("lr", 3e-4, lambda i: i.net_.optimizer_d_.param_groups[0]["lr"] == 3e-4),
     ],
 )
 def test_each_hyperparameter_reaches_the_model(digits_dropout, param, value, reached):
@@ -247,14 +251,15 @@ def test_conv_on_a_table_is_a_clear_error(digits_dropout):
         MisGANImputer(betas=(0.5, 2.0), epochs=1).fit(digits_dropout[0][:50])
 
 
-def test_auto_picks_the_papers_networks(digits_dropout):
+def test_auto_picks_fc_for_small_grey_images_and_conv_for_colour(digits_dropout):
     X = digits_dropout[0][:100]
+    auto = {k: v for k, v in SMALL.items() if k != "architecture"}
     table = MisGANImputer(epochs=1, random_state=0).fit(X)
     assert (table.architecture_, table.imputer_) == ("fc", "mlp")
-    image = MisGANImputer(epochs=1, **SMALL).fit(X)
-    assert (image.architecture_, image.imputer_) == ("conv", "mlp")
+    image = MisGANImputer(epochs=1, **auto).fit(X)
+    assert (image.architecture_, image.imputer_) == ("fc", "mlp")
     colour = np.repeat(X, 3, axis=1)
-    rgb = MisGANImputer(epochs=1, **dict(SMALL, shape=(3, 8, 8))).fit(colour)
+    rgb = MisGANImputer(epochs=1, **dict(auto, shape=(3, 8, 8))).fit(colour)
     assert (rgb.architecture_, rgb.imputer_) == ("conv", "unet")
     assert rgb.transform(colour).shape == colour.shape
 
@@ -272,3 +277,91 @@ def test_validation_loss_is_the_imputation_error_on_hidden_entries(digits_dropou
     assert len(valid) == 2 and all(0 < v < 1 for v in valid)  # squared error of [0, 1] values
     assert imp.valid_hide_rate_ == pytest.approx(0.6, abs=0.01)
 
+
+
+def _hidden_mse(imp, X_missing, truth):
+    holes = np.isnan(X_missing)
+    return float(((imp.transform(X_missing) - truth)[holes] ** 2).mean())
+
+
+class _SpreadImputer(torch.nn.Module):
+    """An imputer whose draws spread: the column means plus the noise ``omega - 1/2``."""
+
+    def __init__(self, centre):
+        super().__init__()
+        self.centre = centre
+
+    def forward(self, x, mask, omega):
+        return x * mask + (self.centre + omega - 0.5) * (1.0 - mask)
+
+
+def test_transform_averages_imputation_draws(fitted, digits, digits_dropout):
+    # where the draws spread around a structured guess (here the column
+    # means), the mean of 20 draws removes most of the spread: its squared
+    # error falls towards the guess's (E|mean - t|^2 = |mu - t|^2 + var / k),
+    # far below one draw's; a transform that did not average would not
+    X, truth = digits_dropout[0][600:900], digits[600:900]
+    imp = copy.deepcopy(fitted)
+    train = imp.scaler_.transform(digits_dropout[0][:600])
+    centre = torch.as_tensor(np.nanmean(train, axis=0), dtype=torch.float32)
+    imp.net_.module_.imputer = _SpreadImputer(centre)
+    one = _hidden_mse(imp.set_params(imputation_draws=1), X, truth)
+    many = _hidden_mse(imp.set_params(imputation_draws=20), X, truth)
+    guess = np.where(np.isnan(X), imp.scaler_.inverse_transform(centre.double().numpy()[None]), X)
+    guess_mse = float(((guess - truth)[np.isnan(X)] ** 2).mean())
+    assert many < 0.75 * one
+    assert guess_mse <= many < 1.1 * guess_mse
+    # one draw is the imputer's forward pass with the fit's seed (the paper's
+    # transform; one batch of rows, as transform draws batch by batch)
+    imp = copy.deepcopy(fitted)
+    X = X[: imp.batch_size]
+    (Xi, _) = _batch(imp, X)
+    imp.net_._set_training(False)
+    with torch.no_grad(), seeded(imp._seed, imp.device_):
+        single = imp.net_.module_(Xi["x"], Xi["mask"]).double().numpy()
+    np.testing.assert_allclose(imp.set_params(imputation_draws=1).transform(X),
+                               imp.scaler_.inverse_transform(single), rtol=1e-6, atol=1e-6)
+
+
+def test_mean_of_draws_is_repeatable_and_keeps_observed_entries(fitted, digits_dropout):
+    X = digits_dropout[0][600:700]
+    imp = copy.deepcopy(fitted).set_params(imputation_draws=7)
+    first, second = imp.transform(X), imp.transform(X)
+    np.testing.assert_array_equal(first, second)
+    observed = ~np.isnan(X)
+    np.testing.assert_array_equal(first[observed], X[observed])
+    assert not np.array_equal(first, imp.set_params(imputation_draws=1).transform(X))
+
+
+@pytest.mark.parametrize("draws", [0, -3, 2.5, "many"])
+def test_imputation_draws_is_validated_before_training(digits_dropout, draws):
+    with pytest.raises(ValueError, match="imputation_draws"):
+        MisGANImputer(imputation_draws=draws, epochs=1).fit(digits_dropout[0][:50])
+
+
+def test_imputation_draws_set_after_fit_is_checked_in_transform(fitted, digits_dropout):
+    imp = copy.deepcopy(fitted).set_params(imputation_draws=0)
+    with pytest.raises(ValueError, match="imputation_draws must be an integer >= 1"):
+        imp.transform(digits_dropout[0][:10])
+
+
+def test_reconstruction_trains_the_mean_of_draws_on_hidden_entries(digits, digits_dropout):
+    # the term holds the mean of a few draws to observed entries hidden from
+    # the imputer: on structured digits it must beat the adversarial loss alone
+    X_missing = make_missing(digits, "mcar", rate=0.3, random_state=0)[0]
+    kw = dict(SMALL, architecture="fc", epochs=20, batch_size=32)
+    errors = {}
+    for weight in (0.0, 50.0):
+        imp = MisGANImputer(reconstruction=weight, **kw).fit(X_missing[:1200])
+        errors[weight] = _hidden_mse(imp, X_missing[1200:], digits[1200:])
+    mean_fill = np.nanmean(X_missing[:1200], axis=0)
+    holes = np.isnan(X_missing[1200:])
+    mean_mse = ((np.where(holes, mean_fill, X_missing[1200:]) - digits[1200:])[holes] ** 2).mean()
+    assert errors[50.0] < min(errors[0.0], mean_mse)
+
+
+def test_auto_epochs_give_about_the_same_rows_whatever_the_data_size():
+    imp = MisGANImputer()
+    assert [imp._max_epochs(n) for n in (2000, 800, 100, 10**6)] == [30, 75, 300, 30]
+    assert imp.set_params(validation_fraction=0.5)._max_epochs(2000) == 60  # 1,000 train rows
+    assert imp.set_params(epochs=7)._max_epochs(2000) == 7

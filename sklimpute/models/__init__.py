@@ -101,11 +101,14 @@ register(SpatialGAINImputer, "spatialgain", test_params=dict(epochs=8),
 register(SingleImageImputer, "single_image", predictor=False, compare=False, images_only=True,
          common_tests=False)
 # Glow shrinks a whole image's latent (its paper's setting is one square per
-# image); MisGAN is a sampler scored by FID and trains 300 epochs by default
+# image)
 register(GlowImputer, "glow", test_params=dict(n_steps=2, hidden_channels=16, epochs=5),
          test_grid={"alpha": [0.5, 0.7]}, predictor=False, compare=False, images_only=True)
+# MisGAN at its defaults beats the mean's MAE and RMSE on MNIST from 10% to
+# 70% dropout, not at 90% (benchmarks/results/misgan_mnist.md); its test
+# settings train too briefly for the common tests' bar (0.9 x the mean's MAE)
 register(MisGANImputer, "misgan", test_params=dict(epochs=3, latent_dim=16, imputer_hidden=32),
-         test_grid={"beta": [0.1, 0.5]}, predictor=False, compare=False)
+         test_grid={"beta": [0.1, 0.5]}, predictor=False)
 # VSAE's ELBO with the full KL term (beta=1) collapses to the column means on
 # the digits within a test's budget (docs/methods/vsae.rst); beta=0.1 does not
 register(VSAEImputer, "vsae", test_params=dict(epochs=20, warmup_epochs=5, beta=0.1),
