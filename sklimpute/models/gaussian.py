@@ -154,9 +154,10 @@ class GaussianImputer(BaseImputer):
         shrinks the conditional means towards the feature means (a ridge
         regression of each hole on the observed entries). ``"auto"``: a
         seeded 10% of the observed entries is held out, EM runs on the rest
-        for each value of ``AUTO_RIDGES`` (largest first, each warm-started
-        from the last), the value with the smallest mean absolute error on
-        the held-out entries is kept, and EM runs again on all the observed
+        for the values of ``AUTO_RIDGES`` (1 down to 0.001, each
+        warm-started from the last, stopping ``AUTO_PATIENCE`` values past
+        the best), the value with the smallest mean absolute error on the
+        held-out entries is kept, and EM runs again on all the observed
         entries at it.
     max_iter : int >= 1, default=200
         Maximal number of EM iterations (per value of the ``"auto"`` path).
