@@ -18,6 +18,7 @@ Run: ``python benchmarks/calibration.py [--draws 20] [--rate 0.3]``
 """
 
 import argparse
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -43,6 +44,7 @@ PLAN = [
         "glow": {"epochs": 20},
     }),
     ("breast_cancer", (455, 114), {
+        "gaussian": {},
         "matrix_completion": {},
         "vaewl": {"epochs": 100},
         "gain": {"epochs": 100},
@@ -68,11 +70,14 @@ def measure(name, settings, X_train, X_test_m, X_test, hidden, shape, draws, see
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--draws", type=int, default=20)
     parser.add_argument("--rate", type=float, default=0.3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--data", help="comma-separated subset of: mnist, breast_cancer")
+    parser.add_argument("--name", default="calibration",
+                        help="results/<name>.{csv,md} (a partial run under its own name)")
     args = parser.parse_args(argv)
     rows = []
     for data, (n_train, n_test), methods in PLAN:
@@ -91,7 +96,7 @@ def main(argv=None):
                   f"{row['width']:.3f} mae {row['mae']:.4f} {row['seconds']:.0f}s", flush=True)
     results = pd.DataFrame(rows)
     RESULTS.mkdir(exist_ok=True)
-    results.to_csv(RESULTS / "calibration.csv", index=False)
+    results.to_csv(RESULTS / f"{args.name}.csv", index=False)
     lines = [
         "# Calibration of the draws (multiple imputation)",
         "",
@@ -102,7 +107,7 @@ def main(argv=None):
         "interval's mean width; MAE: error of the draws' mean. One seed "
         f"({args.seed}), one CPU thread.",
         "",
-        "Written by `python benchmarks/calibration.py`.",
+        f"Written by `python benchmarks/calibration.py{' ' + ' '.join(argv) if argv else ''}`.",
         "",
         "| data | method | settings | coverage (target 0.90) | width | MAE | seconds |",
         "|---|---|---|---|---|---|---|",
@@ -111,7 +116,7 @@ def main(argv=None):
         lines.append(f"| {r['data']} | {r['method']} | {r['settings']} | {r['coverage']:.3f} | "
                      f"{r['width']:.3f} | {r['mae']:.4f} | {r['seconds']:.0f} |")
     lines += ["", platform_line(), ""]
-    (RESULTS / "calibration.md").write_text("\n".join(lines))
+    (RESULTS / f"{args.name}.md").write_text("\n".join(lines))
     print("\n".join(lines))
 
 
