@@ -348,13 +348,13 @@ class GaussianImputer(BaseImputer):
         draws = np.empty((int(n_draws),) + X.shape, dtype=X.dtype)
 
         def draw(Xs, obs):
-            mean_fill = self._impute(Xs, obs)
             noise = rng.standard_normal(Xs.shape) @ root.T  # rows of N(0, cov)
-            # the noise's holes given its observed entries, subtracted
-            # (Matheron's rule): a draw of the holes' conditional law
-            correction, _ = _conditional(noise, obs, np.zeros_like(self.mean_),
-                                         self.covariance_)
-            return mean_fill + noise - correction
+            # Matheron's rule: the noise row, corrected by the conditional
+            # mean of the data minus the noise (linear: one solve for both)
+            # is a draw of the holes' conditional law; the observed entries
+            # come back as Xs
+            shifted, _ = _conditional(Xs - noise, obs, self.mean_, self.covariance_)
+            return shifted + noise
 
         for k in range(int(n_draws)):
             self._impute_array(X, impute=draw, out=draws[k])
