@@ -10,7 +10,27 @@ import warnings
 
 import numpy as np
 
-__all__ = ["FeatureScaler"]
+__all__ = ["FeatureScaler", "row_blocks"]
+
+#: Values per block of rows read at a time by :meth:`FeatureScaler.fit`
+#: (8 MB of float64)
+BLOCK_VALUES = 2**20
+
+
+def row_blocks(n_rows, n_features):
+    """Slices of consecutive rows holding about :data:`BLOCK_VALUES` values each.
+
+    They depend on the array's shape only, so that statistics summed block
+    by block are the same, bit for bit, for an array in memory and for the
+    same array read from disk.
+
+    Examples
+    --------
+    >>> [(s.start, s.stop) for s in row_blocks(5, 2**19)]
+    [(0, 2), (2, 4), (4, 5)]
+    """
+    step = max(1, BLOCK_VALUES // max(int(n_features), 1))
+    return [slice(start, min(start + step, n_rows)) for start in range(0, n_rows, step)]
 
 
 class FeatureScaler:
@@ -43,6 +63,8 @@ class FeatureScaler:
         The observed mean, minimum and maximum of each feature (of its
         channel, for images), whatever ``method`` is; NaN for a feature
         without observed values.
+    n_observed_ : ndarray of int of shape (n_features,)
+        The number of observed entries of each feature (not pooled).
 
     Examples
     --------
@@ -61,26 +83,68 @@ class FeatureScaler:
         self.shape = shape
 
     def fit(self, X, observed):
+        """Fit on ``X`` (any values in its holes) and its boolean ``observed`` mask.
+
+        Reads X in blocks of rows (:func:`row_blocks`), as
+        :meth:`fit_batches` does: the result does not depend on whether X is
+        in memory or a memmap on disk.
+        """
+        def batches():
+            for rows in row_blocks(*X.shape):
+                yield X[rows], observed[rows]
+
+        return self.fit_batches(batches)
+
+    def fit_batches(self, batches):
+        """Fit from blocks of rows: ``batches()`` yields ``(X_block, observed_block)``.
+
+        ``batches`` is called three times (range, mean, spread), so that only
+        one block is in memory at a time; the blocks must be the same each
+        time. Also counts each feature's observed entries (``n_observed_``).
+        """
         if self.method not in ("standard", "minmax", None):
             raise ValueError(f"Unknown scaling {self.method!r}.")
-        d = X.shape[1]
-        Xo = np.where(observed, X, np.nan).astype(np.float64, copy=False)
-        if self.shape is not None:  # pool per channel
-            c = self.shape[0]
-            Xo = Xo.reshape(X.shape[0], c, -1).transpose(1, 0, 2).reshape(c, -1).T
-        with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
-            lo, hi = np.nanmin(Xo, axis=0), np.nanmax(Xo, axis=0)
+
+        def pooled():  # observed values as float64 with NaN in the holes, pooled per channel
+            for Xb, ob in batches():
+                Xo = np.where(ob, Xb, np.nan).astype(np.float64, copy=False)
+                if self.shape is not None:
+                    c = self.shape[0]
+                    Xo = Xo.reshape(Xb.shape[0], c, -1).transpose(1, 0, 2).reshape(c, -1).T
+                yield Xo, ob
+
+        lo = hi = counts = None
+        d = 0
+        for Xo, ob in pooled():
+            d = ob.shape[1]
+            blo, bhi = np.fmin.reduce(Xo, axis=0), np.fmax.reduce(Xo, axis=0)
+            lo = blo if lo is None else np.fmin(lo, blo)
+            hi = bhi if hi is None else np.fmax(hi, bhi)
+            n_obs = ob.sum(axis=0, dtype=np.int64)
+            counts = n_obs if counts is None else counts + n_obs
+        if lo is None:
+            raise ValueError("FeatureScaler needs at least one row.")
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             # k with max|x| < 2**k: x / 2**k lies in (-1, 1) and is exact, and so
             # are the statistics computed on it once multiplied back by 2**k
             big = np.nan_to_num(np.fmax(np.abs(lo), np.abs(hi)), nan=0.0)
             k = np.frexp(big)[1]
-            Z = np.ldexp(Xo, -k)
-            mean = np.ldexp(np.nanmean(Z, axis=0), k)
+            total = n = 0.0
+            for Xo, _ in pooled():
+                Z = np.ldexp(Xo, -k)
+                seen = ~np.isnan(Z)
+                total = total + np.where(seen, Z, 0.0).sum(axis=0)
+                n = n + seen.sum(axis=0)
+            mean_z = total / n  # NaN for a feature without observed values
+            mean = np.ldexp(mean_z, k)
             if self.method == "standard":
-                off, sc = mean, np.nanstd(Z, axis=0)
+                squares = 0.0
+                for Xo, _ in pooled():
+                    dev = np.ldexp(Xo, -k) - mean_z
+                    squares = squares + np.where(np.isnan(dev), 0.0, dev * dev).sum(axis=0)
+                off, sc = mean, np.sqrt(squares / n)
             elif self.method == "minmax":
-                off, sc = lo, np.nanmax(Z, axis=0) - np.nanmin(Z, axis=0)
+                off, sc = lo, np.ldexp(hi, -k) - np.ldexp(lo, -k)
             else:
                 off = sc = None
         if self.method is None:
@@ -100,6 +164,7 @@ class FeatureScaler:
             hw = d // self.shape[0]
             stats = [np.repeat(s, hw) for s in stats]
         self.offset_, self.scale_, self.mean_, self.data_min_, self.data_max_ = stats
+        self.n_observed_ = counts
         return self
 
     def transform(self, X):
