@@ -24,6 +24,7 @@ import numbers
 import warnings
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.impute import MissingIndicator
 from sklearn.utils._available_if import available_if
@@ -39,8 +40,9 @@ from sklearn.utils.validation import (
 from .categorical import check_numeric_columns
 from .inpainting import fill_from_neighbours
 from .metrics import holdout_error
+from .parallel import RowReader, dask_columns, is_dask_collection, spill_to_memmap
 from .persistence import save as _save_imputer
-from .scaling import FeatureScaler
+from .scaling import FeatureScaler, row_blocks
 
 __all__ = ["BaseImputer", "check_image_shape"]
 
@@ -250,7 +252,12 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         self._validate_params()
         X, observed = self._validate_X(X, reset=True)
         self.image_shape_ = check_image_shape(self.shape, X.shape[1])
-        never = ~observed.any(axis=0) & bool(self._has_empty_features)
+        self._set_empty_features(~observed.any(axis=0))
+        return X, observed
+
+    def _set_empty_features(self, never):
+        """Record (and warn about) the features ``never`` observed in ``fit``."""
+        never = never & bool(self._has_empty_features)
         # tables: scikit-learn's empty features (dropped, or kept and set to 0);
         # images: pixels kept (the output stays an image) and filled from their
         # neighbours, which no model has learnt anything about
@@ -279,7 +286,6 @@ class BaseImputer(TransformerMixin, BaseEstimator):
                 "mean of their neighbours in each imputed image.",
                 UserWarning,
             )
-        return X, observed
 
     # ------------------------------------------------------------------- fit
     def fit(self, X, y=None):
@@ -289,7 +295,12 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         ----------
         X : array-like or DataFrame of shape (n_samples, n_features)
             Data with holes (``missing_values``); with ``shape``, one
-            flattened image per row.
+            flattened image per row. Data larger than memory: a NumPy memmap
+            or a dask Array or DataFrame (for example
+            ``dask.dataframe.read_parquet(folder)``), from which the neural
+            imputers train reading one batch of rows at a time (a dask
+            collection is first written to a temporary memmap, one chunk at a
+            time); the other imputers load it in memory.
         y : None
             Ignored.
 
@@ -298,6 +309,10 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         self : object
             The fitted imputer.
         """
+        if is_dask_collection(X) or isinstance(X, np.memmap):
+            if self._fits_from_disk:
+                return self._fit_from_disk(X)
+            X = X.compute() if is_dask_collection(X) else np.asarray(X)
         X, observed = self._check_fit_input(X)
         if self.add_indicator:
             self.indicator_ = MissingIndicator(missing_values=np.nan, error_on_new=False)
@@ -305,6 +320,64 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         self.scaler_ = FeatureScaler(self._scaling, self.image_shape_).fit(X, observed)
         Xs = np.where(observed, self.scaler_.transform(X), 0.0)
         self._fit(Xs, observed)
+        return self
+
+    #: Whether ``fit`` trains from rows read in batches from the disk when X
+    #: is a memmap or a dask collection (the neural imputers); the others
+    #: load such data in memory
+    _fits_from_disk = False
+
+    def _read_rows(self, raw):
+        """Rows read from the disk, checked like ``fit``'s input: float rows and their mask."""
+        Xb = raw if raw.dtype.kind == "f" else raw.astype(np.float64)
+        allow_nan = is_scalar_nan(self.missing_values)
+        if np.isinf(Xb).any() or (not allow_nan and np.isnan(Xb).any()):
+            raise ValueError(
+                f"Input X contains {'infinity' if np.isinf(Xb).any() else 'NaN'}: "
+                f"{type(self).__name__} takes finite values"
+                + (" and NaN in the holes." if allow_nan else
+                   f" with holes marked {self.missing_values!r}.")
+            )
+        return self._batch_mask(Xb)
+
+    def _fit_from_disk(self, X):
+        """``fit`` on a memmap or a dask collection, one block of rows in memory at a time.
+
+        Same statistics, same batches, same model as ``fit`` on the same
+        data in memory (:class:`~sklimpute.parallel.RowReader`).
+        """
+        self._validate_params()
+        columns = dask_columns(X)
+        check_numeric_columns(X)
+        if is_dask_collection(X):
+            X = spill_to_memmap(X, progress=bool(self.verbose))
+        head = X[:1] if columns is None else pd.DataFrame(X[:1], columns=columns)
+        if X.shape[0] == 0:
+            head = X
+        self._validate_X(head, reset=True, mask=False)  # n_features_in_, names, dtypes
+        n, d = X.shape
+        self.image_shape_ = check_image_shape(self.shape, d)
+
+        def blocks():
+            for rows in row_blocks(n, d):
+                yield self._read_rows(X[rows])
+
+        self.scaler_ = FeatureScaler(self._scaling, self.image_shape_).fit_batches(blocks)
+        counts = self.scaler_.n_observed_
+        self._set_empty_features(counts == 0)
+        if self.add_indicator:  # fitted on one row with a hole in each feature with holes
+            proxy = np.zeros((2, d))
+            proxy[0, counts < n] = np.nan
+            self.indicator_ = MissingIndicator(missing_values=np.nan, error_on_new=False)
+            self.indicator_.fit(proxy)
+        scaler = self.scaler_
+
+        def prepare(raw):
+            Xb, obs = self._read_rows(raw)
+            return np.where(obs, scaler.transform(Xb), 0.0), obs
+
+        reader = RowReader(X, prepare, counts.sum() / (n * d))
+        self._fit(reader, reader.observed)
         return self
 
     def _fit(self, X, observed):

@@ -6,6 +6,7 @@
     sklimpute fit data.csv --method gain --save model.skl
     sklimpute impute new.csv --model model.skl -o filled.csv
     sklimpute impute new.csv --model model.skl --draws 20 -o draws.csv
+    sklimpute impute data_dir/ --model model.skl -o out_dir/   # Parquet, through dask
     sklimpute compare --data mnist --rates 0.2,0.5 --methods matrix_completion,knn
     sklimpute demo
 
@@ -18,6 +19,7 @@ import ast
 import sys
 import time
 import warnings
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +32,7 @@ from .benchmark import all_methods
 from .metrics import mae, rmse
 from .models import REGISTRY
 from .multiple import check_can_draw
+from .parallel import dask_transform
 from .persistence import ModelFileError, load
 from .simulate import make_missing
 from .training import default_n_threads
@@ -157,8 +160,55 @@ def _fit(est, data):
         raise CLIError(str(exc).splitlines()[0]) from None
 
 
+def read_folder(path):
+    """A folder of Parquet files as a dask DataFrame (read lazily, one file at a time)."""
+    try:
+        import dask.dataframe as dd
+    except ImportError:
+        raise CLIError(f"{str(path)!r} is a folder: reading a Parquet dataset needs dask "
+                       "(pip install 'sklimpute[dask]')") from None
+    try:
+        return dd.read_parquet(str(path))
+    except Exception as exc:  # noqa: BLE001 - any reader error is the user's folder
+        raise CLIError(f"cannot read the folder {str(path)!r} as a Parquet dataset: "
+                       f"{exc}".splitlines()[0]) from None
+
+
+def read_input(path):
+    """:func:`read_table` for a file, :func:`read_folder` for a folder."""
+    return read_folder(path) if Path(path).is_dir() else read_table(path)
+
+
+def impute_folder(est, data, output, quiet):
+    """Fill a Parquet dataset (a dask DataFrame) into the folder ``output``, chunk by chunk.
+
+    Each file (partition) is read, imputed and written by one of dask's
+    threads, so the data need not fit in memory; a progress bar over the
+    partitions goes to stderr.
+    """
+    import dask
+    from dask.diagnostics import ProgressBar
+
+    out = Path(output)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise CLIError(f"{str(out)!r} exists and is not an empty folder: the Parquet "
+                       "dataset is written to a new folder")
+    n_workers = default_n_threads()
+    if "n_threads" in est.get_params():
+        est.set_params(n_threads=1)  # one torch thread per dask thread
+    try:
+        filled = dask_transform(est, data)
+        with dask.config.set(scheduler="threads", num_workers=n_workers), \
+                ProgressBar(out=sys.stderr) if not quiet else nullcontext():
+            filled.to_parquet(str(out), write_index=data.index.name is not None)
+    except ValueError as exc:
+        raise CLIError(str(exc).splitlines()[0]) from None
+    except OSError as exc:
+        raise CLIError(f"cannot write {str(out)!r}: {exc}") from None
+
+
 def cmd_fit(args):
-    data = read_table(args.input)
+    data = read_input(args.input)
     est = make_imputer(args.method, parse_shape(args.shape), parse_settings(args.set),
                        verbose=0 if args.quiet else 1)
     if not hasattr(est, "save"):
@@ -171,7 +221,8 @@ def cmd_fit(args):
     except OSError as exc:
         raise CLIError(f"cannot write {str(args.save)!r}: {exc}") from None
     if not args.quiet:
-        print(f"fitted {args.method} on {len(data)} rows in {time.perf_counter() - start:.1f}s "
+        what = f"the Parquet dataset {args.input}" if Path(args.input).is_dir() else f"{len(data)} rows"
+        print(f"fitted {args.method} on {what} in {time.perf_counter() - start:.1f}s "
               f"-> {args.save}", file=sys.stderr)
     return 0
 
@@ -192,7 +243,10 @@ def long_table(draws, data):
 
 
 def cmd_impute(args):
-    data = read_table(args.input)
+    folder = Path(args.input).is_dir()
+    if folder and args.draws is not None:
+        raise CLIError("--draws writes one table: give a file, not a folder")
+    data = read_input(args.input)
     if args.model:
         given = [f"--{name}" for name in ("method", "shape", "set") if getattr(args, name)]
         if given:
@@ -205,9 +259,17 @@ def cmd_impute(args):
         est = make_imputer(method, parse_shape(args.shape), parse_settings(args.set),
                            verbose=0 if args.quiet else 1)
         what = method
+    start = time.perf_counter()
+    if folder:
+        if not args.model:
+            _fit(est, data)
+        impute_folder(est, data, args.output, args.quiet)
+        if not args.quiet:
+            print(f"imputed the Parquet dataset {args.input} with {what} in "
+                  f"{time.perf_counter() - start:.1f}s -> {args.output}", file=sys.stderr)
+        return 0
     if isinstance(data, pd.DataFrame):
         est.set_output(transform="pandas")
-    start = time.perf_counter()
     has_index = getattr(data, "attrs", {}).get("index_column", False)
     if args.draws is not None:
         if args.draws < 1:
@@ -385,9 +447,12 @@ def build_parser():
         prog="sklimpute", description="Deep generative imputers for tables and images.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("impute", help="fill the missing entries of a CSV/TSV/Parquet/.npy file")
-    p.add_argument("input", help="file with holes: empty cells or NaN are missing")
-    p.add_argument("-o", "--output", required=True, help="where to write the completed file")
+    p = sub.add_parser("impute", help="fill the missing entries of a CSV/TSV/Parquet/.npy file, "
+                       "or of a folder of Parquet files")
+    p.add_argument("input", help="file with holes (empty cells or NaN are missing), or a folder of "
+                   "Parquet files (a dataset larger than memory, read through dask)")
+    p.add_argument("-o", "--output", required=True, help="where to write the completed file (for a "
+                   "folder input: a new folder of Parquet files)")
     p.add_argument("--method", help="imputer name (default: matrix_completion): "
                    f"{', '.join(all_methods())}")
     p.add_argument("--model", help="a model file written by 'sklimpute fit --save': impute "
@@ -402,7 +467,8 @@ def build_parser():
     p.set_defaults(func=cmd_impute)
 
     p = sub.add_parser("fit", help="fit an imputer on a file with holes and save it")
-    p.add_argument("input", help="file with holes: empty cells or NaN are missing")
+    p.add_argument("input", help="file with holes (empty cells or NaN are missing), or a folder of "
+                   "Parquet files (the neural imputers train reading a batch at a time)")
     p.add_argument("--save", required=True, help="the model file to write (e.g. model.skl)")
     p.add_argument("--method", default="matrix_completion",
                    help=f"imputer name: {', '.join(all_methods())}")

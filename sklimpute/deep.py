@@ -129,6 +129,9 @@ class DeepImputer(BaseImputer):
         self.callbacks = callbacks
         self.n_threads = n_threads
 
+    # trains by mini-batches: data larger than memory are read batch by batch
+    _fits_from_disk = True
+
     def __setstate__(self, state):
         # unpickled where the fitted device does not exist (a GPU model on a
         # CPU machine): skorch maps its nets' weights to the CPU; the imputer

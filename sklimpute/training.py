@@ -1,9 +1,11 @@
 """The skorch pieces every neural imputer shares.
 
-* :class:`MaskedDataset` holds the scaled data and its observed mask as
-  tensors on the training device; :class:`BatchLoader` slices mini-batches out
-  of it by tensor indexing (no per-sample Python calls, no collation), and is
-  what skorch's ``iterator_train``/``iterator_valid`` use.
+* :class:`MaskedDataset` holds the scaled data and its observed mask as CPU
+  tensors, or reads them from the disk through a :class:`RowReader` (data
+  larger than memory, :mod:`sklimpute.parallel`), and moves one batch at a time to the training device;
+  :class:`BatchLoader` slices mini-batches out of it by indexing (no
+  per-sample Python calls, no collation), and is what skorch's
+  ``iterator_train``/``iterator_valid`` use.
 * :class:`ImputerNet` is the skorch ``NeuralNet`` the models subclass: its
   module is called as ``module(x=..., mask=...)`` and each model overrides
   ``get_loss`` (or ``train_step`` for adversarial training), never
@@ -30,6 +32,8 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback, EarlyStopping, ProgressBar
 from skorch.dataset import ValidSplit
 from skorch.utils import TeeGenerator
+
+from .parallel import RowReader
 
 __all__ = [
     "AdversarialNet",
@@ -180,28 +184,47 @@ def resolve_device(device):
 
 
 class MaskedDataset(torch.utils.data.Dataset):
-    """Scaled data with holes set to 0, and its observed mask, as device tensors.
+    """Scaled data with holes set to 0 and its observed mask; batches go to the device.
 
-    Indexing with an integer, a slice or an index tensor returns the skorch
-    pair ``({"x": x, "mask": mask}, None)``.
+    The data stay on the CPU (float32 tensors) or,
+    for a :class:`RowReader`, on the disk; only the batch being used is
+    moved to ``device``. Indexing with an integer, a slice or an index tensor
+    returns the skorch pair ``({"x": x, "mask": mask}, None)`` on the device.
+    The batches of a :class:`RowReader` hold the same numbers, bit for bit, as
+    those of the same data in memory.
     """
 
     def __init__(self, X, observed, device="cpu"):
-        self.x = torch.as_tensor(np.asarray(X), dtype=torch.float32, device=device)
-        self.mask = torch.as_tensor(np.asarray(observed), dtype=torch.float32, device=device)
+        self.device = torch.device(device)
+        self.reader = X if isinstance(X, RowReader) else None
+        if self.reader is None:
+            self.x = torch.as_tensor(np.asarray(X), dtype=torch.float32)
+            self.mask = torch.as_tensor(np.asarray(observed), dtype=torch.float32)
+        self._n = len(X)
 
     def __len__(self):
-        return self.x.shape[0]
+        return self._n
+
+    def _to_device(self, t):
+        return t if self.device.type == "cpu" else t.to(self.device, non_blocking=True)
 
     def __getitem__(self, idx):
-        return {"x": self.x[idx], "mask": self.mask[idx]}, None
+        if self.reader is not None:
+            if isinstance(idx, torch.Tensor):
+                idx = idx.numpy()
+            xs, obs = self.reader.rows(idx)
+            x = torch.from_numpy(np.asarray(xs, dtype=np.float32))
+            mask = torch.from_numpy(np.asarray(obs, dtype=np.float32))
+        else:
+            x, mask = self.x[idx], self.mask[idx]
+        return {"x": self._to_device(x), "mask": self._to_device(mask)}, None
 
 
 class BatchLoader:
     """Mini-batches of a :class:`MaskedDataset` (or a skorch ``Subset`` of one).
 
     A drop-in for skorch's ``iterator_train``/``iterator_valid``: batches are
-    cut by tensor indexing on the data's device. Shuffling draws from torch's
+    cut by indexing the dataset, which moves each to the device. Shuffling draws from torch's
     global generator, which :func:`seeded` fixes during ``fit``. A last
     training batch of a single row is dropped (batch norm cannot train on it).
 
@@ -245,7 +268,7 @@ class BatchLoader:
             batch = idx[start:start + bs]
             if len(batch) < bs and (self.drop_last or (self.shuffle and len(batch) == 1 and n > 1)):
                 break
-            yield self.dataset[batch.to(self.dataset.x.device)]
+            yield self.dataset[batch]
 
 
 class ImputerNet(NeuralNet):

@@ -326,7 +326,9 @@ class VSAENet(ImputerNet):
             inf = torch.tensor(float("inf"), device=X.x.device)
             low, high = torch.where(known, X.x, inf).amin(dim=0), torch.where(known, X.x, -inf).amax(dim=0)
             never = low > high  # a feature never observed: no bound
-            self.target_range_ = (torch.where(never, -inf, low), torch.where(never, inf, high))
+            # the data stay on the CPU (MaskedDataset); the bounds go to the device
+            self.target_range_ = (torch.where(never, -inf, low).to(self.device),
+                                  torch.where(never, inf, high).to(self.device))
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         loss, terms = vsae_loss(self.module_, y_pred, X["x"], X["mask"], X.get("x_tilde"), beta=self.beta,
@@ -579,6 +581,9 @@ class VSAEImputer(CategoricalMixin, ReconstructionMixin, DeepImputer):
 
     #: transform averages seeded draws of the proposal (``imputation_draws``)
     _random_transform = True
+    #: categorical columns are encoded on the whole table: memmaps and dask
+    #: collections are loaded in memory
+    _fits_from_disk = False
 
     _parameter_constraints = {
         **DeepImputer._parameter_constraints,
