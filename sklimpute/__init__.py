@@ -9,6 +9,7 @@ from .base import BaseImputer
 from .deep import DeepImputer
 from .models import REGISTRY
 from .multiple import fit_pooled, rubin_rules
+from .parallel import dask_transform
 from .persistence import load
 from .simulate import make_missing
 
@@ -18,6 +19,7 @@ __all__ = [
     "BaseImputer",
     "DeepImputer",
     *sorted(entry.cls.__name__ for entry in REGISTRY.values()),
+    "dask_transform",
     "fit_pooled",
     "load",
     "make_missing",

@@ -31,9 +31,11 @@ from skorch.callbacks import EarlyStopping
 from .base import BaseImputer
 from .training import (
     MaskedDataset,
+    accelerate_net,
     default_n_threads,
     draw_seed,
     net_defaults,
+    plain_net,
     resolve_device,
     seeded,
     torch_threads,
@@ -157,17 +159,66 @@ class DeepImputer(BaseImputer):
             raise ValueError(
                 f"{type(self).__name__} needs at least 2 samples to train, got 1 sample."
             )
-        self.device_ = resolve_device(self.device)
+        accelerator = getattr(self, "_accelerator", None)
+        self.device_ = resolve_device(self.device) if accelerator is None else accelerator.device
         seed = draw_seed(self.random_state)
         self._seed = seed
         with self._threads(), seeded(seed, self.device_):
             net = self._build_net(X.shape[1], **net_defaults(self, X.shape[0], seed,
                                                              early_stopping=self._early_stopping()))
+            cls = type(net)
+            if accelerator is not None:
+                net = accelerate_net(net, accelerator)
             net.fit(MaskedDataset(X, observed, device=self.device_), None)
+            if accelerator is not None:
+                net = plain_net(net, cls)
         self.net_ = net
         self.history_ = net.history
         self.n_epochs_ = len(net.history)
         return self
+
+    def fit_accelerated(self, X, y=None, *, accelerator=None):
+        """Fit through Hugging Face Accelerate: one or several GPUs, processes or machines.
+
+        Launched as usual (``python script.py`` for one process, ``accelerate
+        launch --multi_gpu script.py`` for data-parallel training on every
+        GPU), the net is trained through skorch's
+        :class:`~skorch.hf.AccelerateMixin`: the accelerator places and wraps
+        the modules, and each process trains on its share of every epoch's
+        batches. The fitted imputer is an ordinary one, on the accelerator's
+        device (``device_``), that pickles and saves as usual.
+
+        Parameters
+        ----------
+        X : array-like, DataFrame, memmap or dask collection of shape (n_samples, n_features)
+            Data with holes, as :meth:`fit` takes it.
+        y : None
+            Ignored.
+        accelerator : accelerate.Accelerator or None, default=None
+            The accelerator (mixed precision, gradient accumulation, device
+            placement are its settings); a default ``Accelerator()`` when None.
+
+        Returns
+        -------
+        self : object
+            The fitted imputer.
+
+        Notes
+        -----
+        With several processes, keep a validation split
+        (``validation_fraction > 0``, the default): every process then
+        measures the same validation loss and early stopping stops them all at
+        the same epoch. The adversarial models (GAIN, SpatialGAIN, MisGAN) keep
+        their own training step: gradients are still averaged across processes,
+        but without the accelerator's mixed precision.
+        """
+        from accelerate import Accelerator
+
+        self._accelerator = Accelerator() if accelerator is None else accelerator
+        try:
+            return self.fit(X, y)
+        finally:
+            del self._accelerator
 
     def _early_stopping(self):
         """The early-stopping callback class ``fit`` uses when ``patience`` is set (a hook).

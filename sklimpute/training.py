@@ -22,6 +22,7 @@
   device.
 """
 
+import inspect
 import os
 from contextlib import contextmanager
 
@@ -29,7 +30,7 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping, ProgressBar
+from skorch.callbacks import Callback, EarlyStopping, PrintLog, ProgressBar
 from skorch.dataset import ValidSplit
 from skorch.utils import TeeGenerator
 
@@ -44,12 +45,14 @@ __all__ = [
     "MaskedDataset",
     "THREAD_LIMIT_VARS",
     "WarmupEarlyStopping",
+    "accelerate_net",
     "default_n_threads",
     "draw_seed",
     "VALID_HIDE_RATE",
     "hide_entries",
     "hide_rate_from",
     "net_defaults",
+    "plain_net",
     "resolve_device",
     "seeded",
     "torch_threads",
@@ -232,9 +235,14 @@ class BatchLoader:
     ``min_batches`` full batches run over the rows several times, each time
     in a new order, until it has that many batches: on a small table an
     "epoch" then still means several optimizer steps.
+
+    ``num_shards`` and ``shard`` (data-parallel training, :func:`accelerate_net`):
+    every process draws the same order (the same seed) and takes every
+    ``num_shards``-th batch from its ``shard``, all processes the same count.
     """
 
-    def __init__(self, dataset, batch_size=64, shuffle=False, drop_last=False, min_batches=None, **_):
+    def __init__(self, dataset, batch_size=64, shuffle=False, drop_last=False, min_batches=None,
+                 num_shards=1, shard=0, **_):
         idx = None
         while isinstance(dataset, torch.utils.data.Subset):
             sub = torch.as_tensor(np.asarray(dataset.indices), dtype=torch.long)
@@ -246,6 +254,8 @@ class BatchLoader:
         self.shuffle = shuffle
         self.drop_last = drop_last
         self.min_batches = min_batches
+        self.num_shards = int(num_shards)
+        self.shard = int(shard)
 
     def _n_rows(self):
         n = len(self.indices)
@@ -255,7 +265,8 @@ class BatchLoader:
 
     def __len__(self):
         n, bs = self._n_rows(), self.batch_size
-        return n // bs if self.drop_last else -(-n // bs)
+        n_batches = n // bs if self.drop_last else -(-n // bs)
+        return n_batches // self.num_shards if self.num_shards > 1 else n_batches
 
     def __iter__(self):
         idx = self.indices
@@ -264,11 +275,90 @@ class BatchLoader:
             passes = -(-n_rows // n) if n else 1
             idx = torch.cat([idx[torch.randperm(n)] for _ in range(passes)])[:n_rows]
         n, bs = len(idx), self.batch_size
-        for start in range(0, n, bs):
+        starts = range(0, n, bs)
+        if self.num_shards > 1:
+            starts = starts[self.shard::self.num_shards][:len(self)]
+        for start in starts:
             batch = idx[start:start + bs]
             if len(batch) < bs and (self.drop_last or (self.shuffle and len(batch) == 1 and n > 1)):
                 break
             yield self.dataset[batch]
+
+
+def accelerate_net(net, accelerator):
+    """An uninitialised copy of ``net`` trained through Hugging Face Accelerate.
+
+    Its class adds skorch's :class:`~skorch.hf.AccelerateMixin` to ``net``'s
+    (the accelerator places the modules and wraps them for distributed
+    data parallel training); a net with its own ``train_step`` or
+    ``train_step_single`` (the adversarial nets, VSAE) keeps it. Each
+    process trains on its shard of every epoch's batches
+    (:class:`BatchLoader`). :func:`plain_net` turns the fitted net back.
+
+    Parameters
+    ----------
+    net : ImputerNet
+        An uninitialised net, as an imputer's ``_build_net`` returns it.
+    accelerator : accelerate.Accelerator
+        The accelerator of this process.
+
+    Returns
+    -------
+    net : ImputerNet
+        The copy (``device=None``: the accelerator places it).
+    """
+    from skorch.hf import AccelerateMixin
+
+    cls = type(net)
+    own = {name: getattr(cls, name) for name in ("train_step", "train_step_single")
+           if getattr(cls, name) is not getattr(NeuralNet, name)}
+    accelerated = type(f"Accelerated{cls.__name__}", (AccelerateMixin, cls), own)
+    # the arguments of the net's constructors (not the attributes it sets itself)
+    names = set()
+    for klass in cls.__mro__:
+        if "__init__" in vars(klass):
+            names.update(inspect.signature(vars(klass)["__init__"]).parameters)
+    params = {k: v for k, v in net.get_params(deep=False).items() if k in names or "__" in k}
+    params.update(device=None, accelerator=accelerator, **{key: value for key, value in (
+        ("iterator_train__num_shards", accelerator.num_processes),
+        ("iterator_train__shard", accelerator.process_index),
+        # skorch's epoch table on the main process only, and only when verbose
+        ("callbacks__print_log__sink", accelerator.print if net.verbose else _silent))})
+    return accelerated(**params)
+
+
+def _silent(*args, **kwargs):
+    """A print that prints nothing (the epoch table of a quiet accelerated net)."""
+
+
+#: the arguments :func:`accelerate_net` adds, which :func:`plain_net` removes
+_ACCELERATE_ARGS = ("accelerator", "unwrap_after_train", "_wrapped_with_accelerator",
+                    "iterator_train__num_shards", "iterator_train__shard",
+                    "callbacks__print_log__sink")
+
+
+def plain_net(net, cls):
+    """A net fitted by :func:`accelerate_net` as a plain ``cls`` net on the accelerator's device.
+
+    Its modules were unwrapped at the end of training; its optimizers are
+    unwrapped here and the accelerator is dropped, so that the net pickles
+    and imputes like one trained without it.
+    """
+    for name in net._optimizers:
+        optimizer = getattr(net, name + "_")
+        inner = getattr(optimizer, "optimizer", None)
+        if isinstance(inner, torch.optim.Optimizer):
+            setattr(net, name + "_", inner)
+    device = net.accelerator.device
+    net.__class__ = cls
+    for attr in _ACCELERATE_ARGS:
+        net.__dict__.pop(attr, None)
+        net._params_to_validate.discard(attr)
+    for _, callback in net.callbacks_:
+        if isinstance(callback, PrintLog):
+            callback.sink = print
+    net.device = str(device)
+    return net
 
 
 class ImputerNet(NeuralNet):
