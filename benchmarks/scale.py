@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sklimpute import GAINImputer, VAEWLImputer, dask_transform, make_missing
+from sklimpute import GAINImputer, VAEWLImputer, make_missing
 from sklimpute.benchmark import (
     command_line,
     frame_markdown,
@@ -130,6 +130,8 @@ def fitted_models(quick):
 
 def run_transform(quick):
     from distributed import Client, LocalCluster
+
+    from sklimpute import dask_transform
 
     models = fitted_models(quick)
     sizes = {"table": (20_000 if quick else 1_000_000, 2_000 if quick else 50_000),
