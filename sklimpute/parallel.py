@@ -19,7 +19,9 @@ until a function is called.
 """
 
 import os
+import shutil
 import tempfile
+import weakref
 
 import numpy as np
 import pandas as pd
@@ -102,7 +104,9 @@ def dask_transform(imputer, X):
     result equals the in-memory ``transform`` of the whole array bit for
     bit. The imputers whose ``transform`` draws random numbers (MisGAN,
     VSAE) replay their seeded draws in every chunk, so their output then
-    depends on the chunking.
+    depends on the chunking; and chunks imputed at the same time by threads
+    of one process share torch's random generator, so for repeatable draws
+    give their workers one thread each (``LocalCluster(threads_per_worker=1)``).
 
     Examples
     --------
@@ -203,9 +207,11 @@ def spill_to_memmap(X, directory=None, *, progress=False):
         disk[start:start + len(values)] = values
         start += len(values)
     disk.flush()
-    # unlinked now: the open mapping keeps the data until it is collected
-    os.unlink(path)
-    os.rmdir(folder)
+    try:  # POSIX: the open mapping keeps the data until it is collected
+        os.unlink(path)
+        os.rmdir(folder)
+    except OSError:  # Windows: an open mapping cannot be removed; remove it once collected
+        weakref.finalize(disk, shutil.rmtree, folder, ignore_errors=True)
     return disk
 
 

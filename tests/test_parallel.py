@@ -51,8 +51,8 @@ def test_dask_transform_keeps_float32_and_rechunks_columns(gain, table):
 def test_dask_dataframe_transform_keeps_index_columns_and_partitions(table):
     cols = [f"f{i}" for i in range(table.shape[1])]
     frame = pd.DataFrame(table, columns=cols, index=pd.RangeIndex(1000, 1000 + len(table)))
-    # a constant-free table model (1024-row transform batches: any partitions)
-    imp = GaussianImputer(random_state=0).fit(frame)
+    # a non-neural imputer (1024-row transform batches: any partitions of fewer rows)
+    imp = GaussianImputer(ridge=0.1, max_iter=20, random_state=0).fit(frame)
     ddf = dd.from_pandas(frame, npartitions=4)
     out = dask_transform(imp, ddf)
     assert out.npartitions == 4 and list(out.columns) == list(imp.get_feature_names_out())
@@ -138,8 +138,8 @@ def test_spill_to_memmap_keeps_rows_in_order(table):
 
 
 def test_non_neural_imputers_load_disk_data_in_memory(table, tmp_path):
-    ref = GaussianImputer(random_state=0).fit(table)
-    imp = GaussianImputer(random_state=0).fit(_memmap(tmp_path, table))
+    ref = GaussianImputer(ridge=0.1, max_iter=20, random_state=0).fit(table)
+    imp = GaussianImputer(ridge=0.1, max_iter=20, random_state=0).fit(_memmap(tmp_path, table))
     np.testing.assert_array_equal(imp.transform(table), ref.transform(table))
 
 
@@ -181,3 +181,9 @@ def test_cli_imputes_a_parquet_folder(table, tmp_path, capsys):
     # the folder is not overwritten
     assert main(["impute", str(data), "--model", str(model), "-o", str(out), "-q"]) == 2
     assert "not an empty folder" in capsys.readouterr().err
+    # fitting on the folder: the same model as on the same rows in memory
+    on_folder = tmp_path / "folder.skl"
+    assert main(["fit", str(data), "--method", "gain", "--set", "epochs=2", "random_state=0",
+                 "--save", str(on_folder), "-q"]) == 0
+    expected = GAINImputer(epochs=2, random_state=0, verbose=0).fit(frame)
+    np.testing.assert_array_equal(load(on_folder).transform(frame), expected.transform(frame))
