@@ -4,7 +4,8 @@
 imputer, chunk by chunk, in parallel on dask's workers (threads, processes
 or a ``dask.distributed`` cluster: whatever scheduler is active). The fitted
 imputer enters the task graph once, as one key every chunk's task depends
-on, so each worker receives it once; the output keeps the input's row
+on (scattered to a ``dask.distributed`` cluster), so each worker receives
+it once; the output keeps the input's row
 chunks (partitions and index, for a DataFrame), its columns and its float
 dtype.
 
@@ -70,13 +71,37 @@ def _transform_partition(part, imputer, columns, dtype):
     return pd.DataFrame(values, index=part.index, columns=columns)
 
 
+def _identity(x):
+    return x
+
+
+def _shipped(imputer):
+    """The imputer as one key of the task graph, which every chunk's task depends on.
+
+    With a ``dask.distributed`` client, scattered to the cluster now (the
+    graph then holds a reference, not the weights); otherwise embedded in
+    the graph once.
+    """
+    import dask
+
+    try:
+        from distributed import default_client
+
+        client = default_client()
+    except (ImportError, ValueError):  # no distributed, or no client: local schedulers
+        return dask.delayed(imputer, pure=True)
+    return dask.delayed(_identity, pure=True)(client.scatter(imputer))
+
+
 def dask_transform(imputer, X):
     """Fill the holes of a dask Array or DataFrame with a fitted imputer, in parallel.
 
     Each row chunk (partition) is filled by ``imputer.transform`` on a
     worker of the active dask scheduler. Nothing is computed here: the
     result is a lazy dask collection of the same kind, to ``compute``,
-    ``persist`` or write (``to_parquet``, ``to_zarr``...).
+    ``persist`` or write (``to_parquet``, ``to_zarr``...). With a
+    ``dask.distributed`` client the imputer is scattered to the cluster
+    now, so compute the result with that client.
 
     Parameters
     ----------
@@ -122,12 +147,11 @@ def dask_transform(imputer, X):
     >>> bool(np.array_equal(out.compute(), imp.transform(X)))
     True
     """
-    import dask
     import dask.array as da
     import dask.dataframe as dd
 
     check_is_fitted(imputer)
-    est = dask.delayed(imputer, pure=True)  # one key: sent once, not with every chunk
+    est = _shipped(imputer)  # one key: sent once, not with every chunk
     if isinstance(X, dd.DataFrame):
         dtype = _output_dtype(list(X.dtypes))
         columns = [str(c) for c in imputer.get_feature_names_out(list(map(str, X.columns)))]

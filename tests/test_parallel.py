@@ -71,6 +71,23 @@ def test_dask_transform_of_images_equals_in_memory(mnist):
     np.testing.assert_array_equal(out.compute(), imp.transform(X))
 
 
+def test_dask_transform_on_a_cluster_scatters_the_imputer(gain, table):
+    distributed = pytest.importorskip("distributed")
+    import cloudpickle
+
+    def graph_size(out):
+        return len(cloudpickle.dumps(dict(out.__dask_graph__())))
+
+    X = da.from_array(table, chunks=(128, 64))
+    embedded = graph_size(dask_transform(gain, X))  # local schedulers: the imputer in the graph
+    with distributed.LocalCluster(processes=False, n_workers=1, threads_per_worker=1,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster):
+        out = dask_transform(gain, X)
+        # the graph refers to the scattered imputer; its weights are not in it
+        assert graph_size(out) < embedded - len(cloudpickle.dumps(gain)) / 2
+        np.testing.assert_array_equal(out.compute(), gain.transform(table))
+
+
 def test_dask_transform_errors(gain, table):
     with pytest.raises(TypeError, match="dask Array or DataFrame"):
         dask_transform(gain, table)
