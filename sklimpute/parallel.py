@@ -90,7 +90,8 @@ def _shipped(imputer):
         client = default_client()
     except (ImportError, ValueError):  # no distributed, or no client: local schedulers
         return dask.delayed(imputer, pure=True)
-    return dask.delayed(_identity, pure=True)(client.scatter(imputer))
+    # a new key at each call: a key scattered again while its release is under way is lost
+    return dask.delayed(_identity, pure=True)(client.scatter(imputer, hash=False))
 
 
 def dask_transform(imputer, X):
