@@ -249,6 +249,8 @@ def rounded(frame):
     for col in frame.columns:
         if col == "rows_per_s":
             frame[col] = frame[col].round().astype(int)
+        elif col.startswith("epoch_s"):
+            frame[col] = frame[col].round(3)
         elif col.endswith("_s") or col == "seconds":
             frame[col] = frame[col].round(2)
         elif col.endswith("_mb"):
@@ -269,7 +271,7 @@ def write_report(out):
     ]
     runs = out / "scale_runs.csv"
     if runs.exists():
-        parts += [frame_markdown(pd.read_csv(runs).fillna("")), ""]
+        parts += [frame_markdown(pd.read_csv(runs)), ""]
     for section, title, note in [
         ("transform", "## Transform throughput (`dask_transform`, LocalCluster of worker processes, "
          "one thread each)",
@@ -313,7 +315,7 @@ def main(argv=None):
                 merge_results(path, new, keys=["label", "imputer"])
             else:
                 new.to_csv(path, index=False)
-            run = dict(section=section, label=args.label if section == "epoch" else "",
+            run = dict(section=section, label=args.label if section == "epoch" else "-",
                        command=command_line(__file__, sys.argv[1:] if argv is None else argv),
                        finished=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                        load_start=load_start, load_end=load_uptime())
