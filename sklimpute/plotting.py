@@ -662,8 +662,8 @@ def plot_imputed_distributions(imp, X, *, columns=None, kind="hist", stat="densi
     chosen = _select_columns(frame, mask, columns, max_columns)
     imputed = _imputed_frame(imp, X if isinstance(X, pd.DataFrame) else frame.to_numpy(), frame)
 
-    n_cols = min(4, len(chosen))
-    n_rows = -(-len(chosen) // n_cols)
+    n_rows = -(-len(chosen) // 4)  # at most 4 panels a row, rows as even as they can be
+    n_cols = -(-len(chosen) // n_rows)
     fig = _new_figure((3.3 * n_cols, 2.8 * n_rows))
     axes = fig.subplots(n_rows, n_cols, squeeze=False).ravel()
     for ax in axes[len(chosen):]:
