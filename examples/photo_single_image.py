@@ -10,7 +10,7 @@ completion; prints the RMSE on the lost pixels and saves
 ``photo_single_image.png`` (the corner's neighbourhood: original / with holes /
 imputed) next to this script, or in the folder given as the first argument.
 
-To stay quick (well under a minute on one CPU core) the SpatialGAIN here
+To stay quick (under a minute on one CPU core) the SpatialGAIN here
 trains 8 epochs on crops taken every 8 pixels; ``SingleImageImputer``'s
 default trains 15 epochs on crops every 4 pixels (two to three minutes on
 one core).

@@ -17,7 +17,8 @@ The imputer decides how much accuracy the holes cost: the printed table and
 the figure show which imputer keeps the classifier closest to the complete
 data at each rate (the imputers that borrow from similar images gain most
 when few pixels are missing; with most of each image gone, neighbours are
-found from few shared pixels and can do worse than the mean). Saves
+found from few shared pixels, a briefly trained model has little to learn
+from, and either can do worse than the mean). Saves
 ``pipeline_digits_classifier.png`` (accuracy against the missing rate) in
 the folder given as the first argument (the script's folder by default).
 

@@ -540,14 +540,18 @@ def _plot_missing_images(mask, shape, path):
 
 
 def _is_categorical(X, j, imp):
+    """Whether column j is drawn as categories: the imputer says so, or its dtype is not a number.
+
+    Booleans are categories; pandas' numeric extension dtypes (Int64, Float64) are numbers.
+    """
     flags = getattr(imp, "categorical_", None)
     if flags is not None and len(flags) == X.shape[1] and flags[j]:
         return True
-    if isinstance(X, pd.DataFrame):
-        dtype = X.dtypes.iloc[j]
-        return not (getattr(dtype, "kind", "O") in "biuf" or getattr(dtype, "_is_numeric", False)) \
-            or dtype.kind == "b"
-    return False
+    dtype = X.dtypes.iloc[j]
+    kind = getattr(dtype, "kind", "O")
+    if kind == "b":
+        return True
+    return not (kind in "iuf" or getattr(dtype, "_is_numeric", False))
 
 
 def _imputed_frame(imp, X, frame):
@@ -618,7 +622,8 @@ def plot_imputed_distributions(imp, X, *, columns=None, kind="hist", stat="densi
     stat : {"density", "count"}, default="density"
         The height of a histogram bar or category bar: density (bars) and
         share (categories), so that samples of different sizes compare; or
-        the number of values.
+        the number of values (a KDE is then scaled to the histogram's
+        counts per bin).
     bins : int or sequence, default=20
         Histogram bins (numpy's ``histogram_bin_edges`` over both samples).
     max_columns : int, default=12
