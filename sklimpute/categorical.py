@@ -317,9 +317,8 @@ class CategoricalEncoder:
         if pd.api.types.is_integer_dtype(dtype):  # Int64 and int64: imputations are rounded
             values = np.round(values)
             if isinstance(dtype, np.dtype) and np.isnan(values).any():
-                return values
-            return pd.array(values, dtype=dtype) if not isinstance(dtype, np.dtype) else values.astype(dtype)
-        return pd.array(values, dtype=dtype) if not isinstance(dtype, np.dtype) else values.astype(dtype)
+                return values  # an empty feature kept by keep_empty_features: no integer to give
+        return values.astype(dtype) if isinstance(dtype, np.dtype) else pd.array(values, dtype=dtype)
 
     def inverse_transform(self, out, *, columns=None, names=None, index=None, as_frame=True):
         """Codes of the categorical columns back to their categories.
