@@ -14,7 +14,9 @@ label-free :meth:`~BaseImputer.score`. The neural models' base,
 A subclass implements ``_fit(X, observed)`` and ``_impute(X, observed)``,
 both on scaled data whose holes hold 0. The other hooks it may override:
 ``_encode_columns`` (the raw input before validation; categorical columns,
-:mod:`sklimpute.categorical`), ``_transform_full`` (the imputed array in the
+:mod:`sklimpute.categorical`), ``_to_model`` and ``_impute_model`` (the
+scaled data as the model sees it, for example a categorical feature as a
+block of indicators), ``_transform_full`` (the imputed array in the
 input's feature space, which :meth:`~BaseImputer.score` and
 :func:`~sklimpute.metrics.holdout_error` compare with the truth),
 ``_scaling`` and ``_transform_batch_size``.
@@ -238,7 +240,8 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         """Hook run on the raw input before validation: return X with numeric columns only.
 
         The default rejects non-numeric DataFrame columns with a clear error.
-        An imputer that handles categorical features (VSAE) overrides it to
+        An imputer that handles categorical features (every tabular one, with
+        :class:`~sklimpute.categorical.CategoricalMixin`) overrides it to
         replace them by numeric codes (learning the categories when ``reset``)
         with a :class:`~sklimpute.categorical.CategoricalEncoder`.
         """
@@ -304,8 +307,21 @@ class BaseImputer(TransformerMixin, BaseEstimator):
             self.indicator_.fit(X)
         self.scaler_ = FeatureScaler(self._scaling, self.image_shape_).fit(X, observed)
         Xs = np.where(observed, self.scaler_.transform(X), 0.0)
-        self._fit(Xs, observed)
+        self._fit(*self._to_model(Xs, observed))
         return self
+
+    def _to_model(self, X, observed):
+        """The scaled data and mask of ``fit`` as the model's ``_fit`` sees them: a hook.
+
+        The identity here; :class:`~sklimpute.categorical.CategoricalMixin`
+        gives a categorical feature as a block of indicator columns.
+        ``_impute_model`` must map the model's columns back to the features.
+        """
+        return X, observed
+
+    def _impute_model(self, impute, X, observed):
+        """``impute(X, observed)`` on one scaled batch, in the model's representation: a hook."""
+        return impute(X, observed)
 
     def _fit(self, X, observed):
         raise NotImplementedError(
@@ -404,7 +420,8 @@ class BaseImputer(TransformerMixin, BaseEstimator):
     def _impute_rows(self, Xb, obs, impute):
         """One completed batch (float64, every feature) and its count of non-finite imputations."""
         Xs = np.where(obs, self.scaler_.transform(Xb), 0.0)
-        imputed = self.scaler_.inverse_transform(np.asarray(impute(Xs, obs), dtype=np.float64))
+        imputed = self.scaler_.inverse_transform(
+            np.asarray(self._impute_model(impute, Xs, obs), dtype=np.float64))
         finite = np.isfinite(imputed)
         n_bad = 0
         if not finite.all():
@@ -549,7 +566,11 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         Lets ``GridSearchCV(imputer, grid)`` choose hyperparameters on data
         with holes and no labels. The holdout is drawn from ``random_state``
         when it is an int, else with the fixed seed 0, so that every candidate
-        is scored on the same entries.
+        is scored on the same entries. On a table with categorical features
+        the hidden entries' losses are averaged: a numeric entry's absolute
+        error in units of its feature's standard deviation, a categorical
+        one's 0 (right category) or 1 (wrong), see
+        :func:`~sklimpute.metrics.holdout_error`.
 
         Parameters
         ----------
@@ -561,7 +582,8 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         Returns
         -------
         score : float
-            ``-MAE`` on the hidden entries, in the data's units (higher is better).
+            ``-MAE`` on the hidden entries, in the data's units (higher is
+            better); with categorical features, minus the mean loss above.
         """
         check_is_fitted(self)
         seed = self.random_state if isinstance(self.random_state, numbers.Integral) else 0

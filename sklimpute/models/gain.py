@@ -33,6 +33,7 @@ import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
+from ..categorical import CATEGORICAL_FEATURES_CONSTRAINT, CategoricalMixin
 from ..deep import DeepImputer
 from ..nn import MLP, init_xavier
 from ..training import VALID_HIDE_RATE, AdversarialNet, HidingMixin, hide_entries, hide_rate_from
@@ -377,7 +378,7 @@ class _GAINBase(DeepImputer):
         return self.net_.impute(x, mask).clamp(0.0, 1.0)
 
 
-class GAINImputer(_GAINBase):
+class GAINImputer(CategoricalMixin, _GAINBase):
     # the docstring shares its parameter text with SpatialGAIN's: an
     # assignment, since a concatenation is not a docstring
     __doc__ = """Generative adversarial imputation networks (GAIN).
@@ -403,6 +404,12 @@ class GAINImputer(_GAINBase):
     hidden : int or None, default=None
         Width of the two hidden layers of both players (None: the number of
         features, as in GAIN's code).
+    categorical_features : "auto", None or array-like of int, bool or str, default="auto"
+        The categorical features of a table: "auto" (or None) finds them from
+        a DataFrame's dtypes (``category``, strings, ``bool``, ``boolean``);
+        names, indices or a mask add columns of numbers. The model sees each
+        as a block of indicator columns and imputes the category of the
+        block's largest value (:class:`~sklimpute.categorical.CategoricalMixin`).
 """ + _COMMON_DOC.format(
         alpha=100.0,
         hide_none="",
@@ -415,7 +422,9 @@ class GAINImputer(_GAINBase):
                              epochs_note="") + """
     Attributes
     ----------
-""" + _ATTRIBUTES_DOC + """
+""" + _ATTRIBUTES_DOC + """    categorical_, categories_ : ndarray of bool, list of (ndarray or None)
+        Which features are categorical, and the categories of each.
+
     See Also
     --------
     sklimpute.SpatialGAINImputer : GAIN with convolutional players, for images.
@@ -449,6 +458,7 @@ class GAINImputer(_GAINBase):
 
     _parameter_constraints = {
         **_GAINBase._parameter_constraints,
+        "categorical_features": CATEGORICAL_FEATURES_CONSTRAINT,
         "hidden": [Interval(numbers.Integral, 1, None, closed="left"), None],
     }
 
@@ -469,6 +479,7 @@ class GAINImputer(_GAINBase):
         patience=20,
         callbacks=None,
         n_threads=None,
+        categorical_features="auto",
         missing_values=np.nan,
         shape=None,
         keep_empty_features=False,
@@ -492,6 +503,7 @@ class GAINImputer(_GAINBase):
             random_state=random_state,
             verbose=verbose,
         )
+        self.categorical_features = categorical_features
         self.hidden = hidden
         self.alpha = alpha
         self.hint = hint

@@ -40,6 +40,7 @@ import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
+from ..categorical import CATEGORICAL_FEATURES_CONSTRAINT, CategoricalMixin
 from ..deep import DeepImputer, ReconstructionMixin
 from ..inpainting import diffusion_fill
 from ..nn import MLP, ConvDecoder, ConvEncoder, conv_stack, init_he, kl_standard_normal, reparameterize, reshape_images
@@ -331,7 +332,7 @@ class VAEWLNet(HidingMixin, ImputerNet):
 # --------------------------------------------------------------------------- #
 
 
-class VAEWLImputer(ReconstructionMixin, DeepImputer):
+class VAEWLImputer(CategoricalMixin, ReconstructionMixin, DeepImputer):
     """Variational autoencoder with weighted loss (VAE-WL) imputer.
 
     A VAE reads each row (image) with its holes pre-filled with zero and its
@@ -429,6 +430,12 @@ class VAEWLImputer(ReconstructionMixin, DeepImputer):
     n_threads : int or None, default=None
         Torch CPU threads during ``fit`` and ``transform`` (None: half the
         cores, at least one).
+    categorical_features : "auto", None or array-like of int, bool or str, default="auto"
+        The categorical features of a table: "auto" (or None) finds them from
+        a DataFrame's dtypes (``category``, strings, ``bool``, ``boolean``);
+        names, indices or a mask add columns of numbers. The model sees each
+        as a block of indicator columns and imputes the category of the
+        block's largest value (:class:`~sklimpute.categorical.CategoricalMixin`).
     missing_values : float, int or np.nan, default=np.nan
         The placeholder of missing entries.
     shape : None or tuple of int, default=None
@@ -462,6 +469,8 @@ class VAEWLImputer(ReconstructionMixin, DeepImputer):
         The image shape as ``(C, H, W)``, or None for tables.
     device_ : torch.device
         The device the net lives on.
+    categorical_, categories_ : ndarray of bool, list of (ndarray or None)
+        Which features are categorical, and the categories of each.
     n_features_in_ : int
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (``n_features_in_``,)
@@ -512,6 +521,7 @@ class VAEWLImputer(ReconstructionMixin, DeepImputer):
 
     _parameter_constraints = {
         **DeepImputer._parameter_constraints,
+        "categorical_features": CATEGORICAL_FEATURES_CONSTRAINT,
         "gamma": [Interval(numbers.Real, 0, None, closed="left")],
         "beta": [Interval(numbers.Real, 0, None, closed="left")],
         "latent_dim": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -543,6 +553,7 @@ class VAEWLImputer(ReconstructionMixin, DeepImputer):
         patience=10,
         callbacks=None,
         n_threads=None,
+        categorical_features="auto",
         missing_values=np.nan,
         shape=None,
         keep_empty_features=False,
@@ -566,6 +577,7 @@ class VAEWLImputer(ReconstructionMixin, DeepImputer):
             random_state=random_state,
             verbose=verbose,
         )
+        self.categorical_features = categorical_features
         self.gamma = gamma
         self.beta = beta
         self.latent_dim = latent_dim
@@ -650,12 +662,14 @@ class VAEImputer(VAEWLImputer):
         See :class:`VAEWLImputer`.
     epochs, batch_size, lr, device, validation_fraction, patience, callbacks, n_threads
         See :class:`VAEWLImputer`.
-    missing_values, shape, keep_empty_features, add_indicator, random_state, verbose
+    categorical_features, missing_values, shape, keep_empty_features, add_indicator, random_state, verbose
         See :class:`VAEWLImputer`.
 
     Attributes
     ----------
     net_, hide_rate_, reconstruction_, history_, n_epochs_, scaler_, image_shape_, device_
+        See :class:`VAEWLImputer`.
+    categorical_, categories_
         See :class:`VAEWLImputer`.
     n_features_in_ : int
         Number of features seen during ``fit``.
@@ -705,6 +719,7 @@ class VAEImputer(VAEWLImputer):
         patience=10,
         callbacks=None,
         n_threads=None,
+        categorical_features="auto",
         missing_values=np.nan,
         shape=None,
         keep_empty_features=False,
@@ -730,6 +745,7 @@ class VAEImputer(VAEWLImputer):
             patience=patience,
             callbacks=callbacks,
             n_threads=n_threads,
+            categorical_features=categorical_features,
             missing_values=missing_values,
             shape=shape,
             keep_empty_features=keep_empty_features,
