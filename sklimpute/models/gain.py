@@ -36,7 +36,8 @@ from torch import nn
 from ..categorical import CATEGORICAL_FEATURES_CONSTRAINT, CategoricalMixin
 from ..deep import DeepImputer
 from ..nn import MLP, init_xavier
-from ..training import VALID_HIDE_RATE, AdversarialNet, HidingMixin, hide_entries, hide_rate_from
+from ..training import (HIDE_PATTERNS, VALID_HIDE_RATE, AdversarialNet, HidingMixin, hide_entries,
+                        hide_rate_from)
 
 __all__ = [
     "DenseGAINModule",
@@ -146,6 +147,7 @@ class GAINNet(HidingMixin, AdversarialNet):
         hint_decay=1.0,
         hide_rate=0.0,
         valid_hide_rate=VALID_HIDE_RATE,
+        hide_pattern="mcar",
         noise=NOISE,
         n_channels=1,
         valid_seed=0,
@@ -158,6 +160,7 @@ class GAINNet(HidingMixin, AdversarialNet):
         self.hint_decay = hint_decay
         self.hide_rate = hide_rate
         self.valid_hide_rate = valid_hide_rate
+        self.hide_pattern = hide_pattern
         self.noise = noise
         self.n_channels = n_channels
         self.valid_seed = valid_seed
@@ -239,6 +242,15 @@ _COMMON_DOC = """
         did not see, the way a denoising network learns to fill holes.
         0 is the papers' training: the holes are learned from the
         adversarial term only. {hide_note}
+    hide_pattern : {{"data", "mcar"}}, default="data"
+        *Ours.* Which observed entries a training (and validation) batch
+        hides. ``"data"``: each row hides the entries another row of the
+        batch misses (:func:`~sklimpute.training.hide_like_rows`), so the
+        hidden entries look like the data's own holes: scattered pixels for
+        scattered holes, a square for a missing square, the columns that miss
+        under MAR; about the data's missing rate is hidden and ``hide_rate``
+        only switches hiding off (0) or on. ``"mcar"``: a random ``hide_rate``
+        share. Data without holes are always hidden the ``"mcar"`` way.
 """
 
 _TRAINING_DOC = """
@@ -327,6 +339,7 @@ class _GAINBase(DeepImputer):
         "hint_rate": [Interval(numbers.Real, 0, 1, closed="both")],
         "hint_decay": [Interval(numbers.Real, 0, 1, closed="right")],
         "hide_rate": [Interval(numbers.Real, 0, 1, closed="left"), None],
+        "hide_pattern": [StrOptions(set(HIDE_PATTERNS))],
     }
 
     def _players(self, n_features):  # pragma: no cover - abstract
@@ -334,7 +347,10 @@ class _GAINBase(DeepImputer):
         raise NotImplementedError
 
     def _fit(self, X, observed):
-        if self.hide_rate is None:  # hide about as much as the data miss
+        self.hide_pattern_ = self.hide_pattern if not observed.all() else "mcar"
+        if self.hide_rate is None and self.hide_pattern_ == "data":  # as much as the data miss
+            self.hide_rate_ = hide_rate_from(observed, 0.0)
+        elif self.hide_rate is None:  # about as much as the data miss
             self.hide_rate_ = float(np.clip(hide_rate_from(observed, 0.0), *AUTO_HIDE_RATE_RANGE))
         else:
             self.hide_rate_ = float(self.hide_rate)
@@ -357,6 +373,7 @@ class _GAINBase(DeepImputer):
             hint_decay=self.hint_decay,
             hide_rate=self.hide_rate_,
             valid_hide_rate=self.valid_hide_rate_,
+            hide_pattern=self.hide_pattern_,
             n_channels=n_channels,
             valid_seed=self._seed,
             iterator_train__min_batches=self._min_batches_per_epoch,
@@ -471,6 +488,7 @@ class GAINImputer(CategoricalMixin, _GAINBase):
         hint_rate=0.9,
         hint_decay=1.0,
         hide_rate=0.0,
+        hide_pattern="data",
         epochs=300,
         batch_size=128,
         lr=1e-3,
@@ -510,6 +528,7 @@ class GAINImputer(CategoricalMixin, _GAINBase):
         self.hint_rate = hint_rate
         self.hint_decay = hint_decay
         self.hide_rate = hide_rate
+        self.hide_pattern = hide_pattern
 
     def _players(self, n_features):
         g = dict(n_features=n_features, hidden=self.hidden, out_activation="sigmoid")

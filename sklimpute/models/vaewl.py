@@ -44,7 +44,7 @@ from ..categorical import CATEGORICAL_FEATURES_CONSTRAINT, CategoricalMixin
 from ..deep import DeepImputer, ReconstructionMixin
 from ..inpainting import diffusion_fill
 from ..nn import MLP, ConvDecoder, ConvEncoder, conv_stack, init_he, kl_standard_normal, reparameterize, reshape_images
-from ..training import HidingMixin, ImputerNet, hide_rate_from
+from ..training import HIDE_PATTERNS, HidingMixin, ImputerNet, hide_rate_from
 
 __all__ = ["VAEImputer", "VAEWLImputer", "VAEWLModule", "VAEWLNet", "loss_weights", "vaewl_loss"]
 
@@ -295,6 +295,7 @@ class VAEWLNet(HidingMixin, ImputerNet):
         gamma=5.0,
         beta=0.1,
         hide_rate=DEFAULT_HIDE_RATE,
+        hide_pattern="mcar",
         reconstruction="bce",
         n_channels=1,
         valid_seed=0,
@@ -304,6 +305,7 @@ class VAEWLNet(HidingMixin, ImputerNet):
         self.gamma = gamma
         self.beta = beta
         self.hide_rate = hide_rate
+        self.hide_pattern = hide_pattern
         self.reconstruction = reconstruction
         self.n_channels = n_channels
         self.valid_seed = valid_seed
@@ -378,6 +380,15 @@ class VAEWLImputer(CategoricalMixin, ReconstructionMixin, DeepImputer):
         is then a VAE of the observed entries with nothing for ``gamma`` to
         weigh; trained on complete data it never sees a hole before
         ``transform``.
+    hide_pattern : {"data", "mcar"}, default="data"
+        *Ours.* Which observed entries a training (and validation) batch
+        hides. ``"data"``: each row hides the entries another row of the
+        batch misses (:func:`~sklimpute.training.hide_like_rows`), so the
+        hidden entries look like the data's own holes: scattered pixels for
+        scattered holes, a square for a missing square, the columns that miss
+        under MAR; about the data's missing rate is hidden and ``hide_rate``
+        only switches hiding off (0) or on. ``"mcar"``: a random ``hide_rate``
+        share. Data without holes are always hidden the ``"mcar"`` way.
     dropout : float in [0, 1), default=0.0
         Dropout after every hidden layer (the paper: 20%; 0 imputes better
         in our MNIST benchmark, see :ref:`vaewl`). The convolution
@@ -457,6 +468,8 @@ class VAEWLImputer(CategoricalMixin, ReconstructionMixin, DeepImputer):
         The fitted skorch net; ``net_.module_`` is the :class:`VAEWLModule`.
     hide_rate_ : float
         The share of observed entries hidden in training.
+    hide_pattern_ : {"data", "mcar"}
+        How they were hidden (``"mcar"`` when the data had no holes).
     reconstruction_ : {"bce", "mse"}
         The reconstruction term used.
     history_ : skorch History
@@ -526,6 +539,7 @@ class VAEWLImputer(CategoricalMixin, ReconstructionMixin, DeepImputer):
         "beta": [Interval(numbers.Real, 0, None, closed="left")],
         "latent_dim": [Interval(numbers.Integral, 1, None, closed="left")],
         "hide_rate": [Interval(numbers.Real, 0, 1, closed="left"), None],
+        "hide_pattern": [StrOptions(set(HIDE_PATTERNS))],
         "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
         "weight_decay": [Interval(numbers.Real, 0, None, closed="left"), None],
         "reconstruction": [StrOptions({"auto", "bce", "mse"})],
@@ -540,6 +554,7 @@ class VAEWLImputer(CategoricalMixin, ReconstructionMixin, DeepImputer):
         beta=0.1,
         latent_dim=32,
         hide_rate=None,
+        hide_pattern="data",
         dropout=0.0,
         weight_decay=None,
         reconstruction="auto",
@@ -582,6 +597,7 @@ class VAEWLImputer(CategoricalMixin, ReconstructionMixin, DeepImputer):
         self.beta = beta
         self.latent_dim = latent_dim
         self.hide_rate = hide_rate
+        self.hide_pattern = hide_pattern
         self.dropout = dropout
         self.weight_decay = weight_decay
         self.reconstruction = reconstruction
@@ -590,6 +606,7 @@ class VAEWLImputer(CategoricalMixin, ReconstructionMixin, DeepImputer):
 
     def _fit(self, X, observed):
         self.reconstruction_ = self._reconstruction()
+        self.hide_pattern_ = self.hide_pattern if not observed.all() else "mcar"
         if self.hide_rate is None:
             self.hide_rate_ = hide_rate_from(observed, DEFAULT_HIDE_RATE)
         else:
@@ -610,6 +627,7 @@ class VAEWLImputer(CategoricalMixin, ReconstructionMixin, DeepImputer):
             gamma=self.gamma,
             beta=self.beta,
             hide_rate=self.hide_rate_,
+            hide_pattern=self.hide_pattern_,
             reconstruction=self.reconstruction_,
             n_channels=1 if shape is None else shape[0],
             valid_seed=self._seed,
@@ -658,7 +676,7 @@ class VAEImputer(VAEWLImputer):
     hide_rate : float in [0, 1) or None, default=0.0
         Share of the observed entries hidden from the encoder in training
         (0: the ordinary VAE). See :class:`VAEWLImputer`.
-    latent_dim, dropout, weight_decay, reconstruction, skip_connection, prefill
+    hide_pattern, latent_dim, dropout, weight_decay, reconstruction, skip_connection, prefill
         See :class:`VAEWLImputer`.
     epochs, batch_size, lr, device, validation_fraction, patience, callbacks, n_threads
         See :class:`VAEWLImputer`.
@@ -706,6 +724,7 @@ class VAEImputer(VAEWLImputer):
         beta=1.0,
         latent_dim=32,
         hide_rate=0.0,
+        hide_pattern="data",
         dropout=0.0,
         weight_decay=None,
         reconstruction="auto",
@@ -732,6 +751,7 @@ class VAEImputer(VAEWLImputer):
             beta=beta,
             latent_dim=latent_dim,
             hide_rate=hide_rate,
+            hide_pattern=hide_pattern,
             dropout=dropout,
             weight_decay=weight_decay,
             reconstruction=reconstruction,
