@@ -1,4 +1,6 @@
-"""Matrix completion on the 8x8 digits: tune ``lam`` without labels, then compare.
+"""
+Matrix completion on the digits: tune lam without labels, then compare
+======================================================================
 
 Hides 30% of the pixels of scikit-learn's digits at random, picks the
 regularisation ``lam`` of :class:`sklimpute.MatrixCompletionImputer` by
@@ -46,4 +48,3 @@ for name, X_imp in imputed.items():
 
 path = out_dir / "digits_matrix_completion.png"
 plot_imputation_grid(X_test, X_test_missing, imputed, (8, 8), n_images=10, path=path)
-print("saved", path)

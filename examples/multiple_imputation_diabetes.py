@@ -1,4 +1,6 @@
-"""Multiple imputation on the diabetes data: regression coefficients with honest intervals.
+"""
+Multiple imputation on the diabetes data: honest intervals
+==========================================================
 
 Hides 30% of the entries of scikit-learn's diabetes features at random,
 imputes the ten features, then estimates the means of six of them and the
@@ -96,4 +98,4 @@ axes[0].legend(fontsize=8)
 fig.suptitle("Diabetes with 30% of the feature values missing")
 fig.tight_layout()
 fig.savefig(out_dir / "multiple_imputation_diabetes.png", dpi=120)
-print(f"saved {out_dir / 'multiple_imputation_diabetes.png'}")
+plt.close(fig)

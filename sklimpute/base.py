@@ -14,7 +14,9 @@ label-free :meth:`~BaseImputer.score`. The neural models' base,
 A subclass implements ``_fit(X, observed)`` and ``_impute(X, observed)``,
 both on scaled data whose holes hold 0. The other hooks it may override:
 ``_encode_columns`` (the raw input before validation; categorical columns,
-:mod:`sklimpute.categorical`), ``_transform_full`` (the imputed array in the
+:mod:`sklimpute.categorical`), ``_to_model`` and ``_impute_model`` (the
+scaled data as the model sees it, for example a categorical feature as a
+block of indicators), ``_transform_full`` (the imputed array in the
 input's feature space, which :meth:`~BaseImputer.score` and
 :func:`~sklimpute.metrics.holdout_error` compare with the truth),
 ``_scaling`` and ``_transform_batch_size``.
@@ -240,7 +242,8 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         """Hook run on the raw input before validation: return X with numeric columns only.
 
         The default rejects non-numeric DataFrame columns with a clear error.
-        An imputer that handles categorical features (VSAE) overrides it to
+        An imputer that handles categorical features (every tabular one, with
+        :class:`~sklimpute.categorical.CategoricalMixin`) overrides it to
         replace them by numeric codes (learning the categories when ``reset``)
         with a :class:`~sklimpute.categorical.CategoricalEncoder`.
         """
@@ -310,7 +313,7 @@ class BaseImputer(TransformerMixin, BaseEstimator):
             The fitted imputer.
         """
         if is_dask_collection(X) or isinstance(X, np.memmap):
-            if self._fits_from_disk:
+            if self._reads_from_disk(X):
                 return self._fit_from_disk(X)
             X = X.compute() if is_dask_collection(X) else np.asarray(X)
         X, observed = self._check_fit_input(X)
@@ -319,13 +322,38 @@ class BaseImputer(TransformerMixin, BaseEstimator):
             self.indicator_.fit(X)
         self.scaler_ = FeatureScaler(self._scaling, self.image_shape_).fit(X, observed)
         Xs = np.where(observed, self.scaler_.transform(X), 0.0)
-        self._fit(Xs, observed)
+        self._fit(*self._to_model(Xs, observed))
         return self
+
+    def _to_model(self, X, observed):
+        """The scaled data and mask of ``fit`` as the model's ``_fit`` sees them: a hook.
+
+        The identity here; :class:`~sklimpute.categorical.CategoricalMixin`
+        gives a categorical feature as a block of indicator columns.
+        ``_impute_model`` must map the model's columns back to the features.
+        """
+        return X, observed
+
+    def _impute_model(self, impute, X, observed):
+        """``impute(X, observed)`` on one scaled batch, in the model's representation: a hook."""
+        return impute(X, observed)
 
     #: Whether ``fit`` trains from rows read in batches from the disk when X
     #: is a memmap or a dask collection (the neural imputers); the others
     #: load such data in memory
     _fits_from_disk = False
+
+    def _reads_from_disk(self, X):
+        """Whether ``fit`` reads X (a memmap or a dask collection) batch by batch.
+
+        For the imputers that can (``_fits_from_disk``), on numbers only (no
+        boolean or text column) and without categorical features named in
+        ``categorical_features``: categories are learnt from the whole table.
+        """
+        dtypes = list(X.dtypes) if hasattr(X, "dtypes") else [X.dtype]
+        numeric = all(getattr(dtype, "kind", "O") in "iuf" for dtype in dtypes)
+        named = getattr(self, "categorical_features", None)
+        return self._fits_from_disk and numeric and (named is None or isinstance(named, str))
 
     def _read_rows(self, raw):
         """Rows read from the disk, checked like ``fit``'s input: float rows and their mask."""
@@ -377,7 +405,7 @@ class BaseImputer(TransformerMixin, BaseEstimator):
             return np.where(obs, scaler.transform(Xb), 0.0), obs
 
         reader = RowReader(X, prepare, counts.sum() / (n * d))
-        self._fit(reader, reader.observed)
+        self._fit(*self._to_model(reader, reader.observed))
         return self
 
     def _fit(self, X, observed):
@@ -477,7 +505,8 @@ class BaseImputer(TransformerMixin, BaseEstimator):
     def _impute_rows(self, Xb, obs, impute):
         """One completed batch (float64, every feature) and its count of non-finite imputations."""
         Xs = np.where(obs, self.scaler_.transform(Xb), 0.0)
-        imputed = self.scaler_.inverse_transform(np.asarray(impute(Xs, obs), dtype=np.float64))
+        imputed = self.scaler_.inverse_transform(
+            np.asarray(self._impute_model(impute, Xs, obs), dtype=np.float64))
         finite = np.isfinite(imputed)
         n_bad = 0
         if not finite.all():
@@ -622,7 +651,11 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         Lets ``GridSearchCV(imputer, grid)`` choose hyperparameters on data
         with holes and no labels. The holdout is drawn from ``random_state``
         when it is an int, else with the fixed seed 0, so that every candidate
-        is scored on the same entries.
+        is scored on the same entries. On a table with categorical features
+        the hidden entries' losses are averaged: a numeric entry's absolute
+        error in units of its feature's standard deviation, a categorical
+        one's 0 (right category) or 1 (wrong), see
+        :func:`~sklimpute.metrics.holdout_error`.
 
         Parameters
         ----------
@@ -634,7 +667,8 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         Returns
         -------
         score : float
-            ``-MAE`` on the hidden entries, in the data's units (higher is better).
+            ``-MAE`` on the hidden entries, in the data's units (higher is
+            better); with categorical features, minus the mean loss above.
         """
         check_is_fitted(self)
         seed = self.random_state if isinstance(self.random_state, numbers.Integral) else 0

@@ -12,7 +12,9 @@ the imputer and its reconstruction is scored):
   data (any dtype, strings included).
 
 :func:`holdout_error` measures how well a *fitted* imputer reconstructs
-observed entries it has not seen, and :func:`make_imputation_scorer` turns
+observed entries it has not seen (on tables with categorical features: the
+mean over the hidden entries of a numeric entry's standardised error and a
+categorical entry's misclassification), and :func:`make_imputation_scorer` turns
 that into a ``scoring=`` callable for :class:`~sklearn.model_selection.GridSearchCV`
 or :func:`~sklearn.model_selection.cross_val_score`, so an imputer can be
 tuned on incomplete data alone, without labels.
@@ -34,6 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy import ndimage
 
+from .categorical import categorical_mask
 from .simulate import hide_observed
 
 __all__ = [
@@ -354,7 +357,80 @@ def _imputed_part(imputer, X_in, n_features):
     return out[:, :n_features]
 
 
-def holdout_error(imputer, X, *, metric="mae", holdout=0.2, random_state=None):
+def _categorical_columns(imputer, X):
+    """The categorical features of ``X``: the imputer's ``categorical_``, else from the dtypes."""
+    cat = getattr(imputer, "categorical_", None)
+    if cat is not None and len(cat) == X.shape[1]:
+        return np.asarray(cat, dtype=bool)
+    if isinstance(X, pd.DataFrame):
+        return categorical_mask(X)
+    return np.zeros(X.shape[1], dtype=bool)
+
+
+def _as_floats(values):
+    """A column (any dtype, pandas' nullable ones too) as floats with NaN where missing."""
+    values = pd.Series(values) if not isinstance(values, pd.Series) else values
+    return values.to_numpy(dtype=float, na_value=np.nan)
+
+
+def _mixed_holdout(imputer, X, cat, metric, metric_func, holdout, random_state):
+    """:func:`holdout_error` on a table with categorical features: its parts and their counts."""
+    frame = isinstance(X, pd.DataFrame)
+    arr = None if frame else np.asarray(X, dtype=object)
+    n, d = X.shape
+    cols = [X.iloc[:, j] if frame else arr[:, j] for j in range(d)]
+    missing = np.column_stack([np.asarray(pd.isna(c), dtype=bool) for c in cols])
+    proxy = np.where(missing, np.nan, 0.0)
+    for j in np.flatnonzero(~cat):
+        try:
+            proxy[:, j] = _as_floats(cols[j])
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"holdout_error: numeric feature {j} holds values that are not "
+                             f"numbers ({exc}); declare it categorical.") from exc
+    _, hidden = hide_observed(proxy, holdout, random_state=random_state)
+    hidden = np.asarray(hidden, dtype=bool)
+    if not hidden.any():
+        raise ValueError(f"No observed entry was hidden (holdout={holdout}); X has too few "
+                         "observed entries or holdout is too small.")
+    if frame:
+        X_in = X.mask(pd.DataFrame(hidden, index=X.index, columns=X.columns))
+    else:  # numbers stay a float array, anything else an object one
+        numeric = np.asarray(X).dtype.kind in "biuf"
+        X_in = np.array(X, dtype=float) if numeric else arr.copy()
+        X_in[hidden] = np.nan if numeric else None
+    if hasattr(imputer, "_transform_full"):
+        out = imputer._transform_full(X_in)
+    else:
+        out = imputer.transform(X_in)
+        out = out.iloc[:, :d] if isinstance(out, pd.DataFrame) else np.asarray(out)[:, :d]
+    out = out.to_numpy(dtype=object) if isinstance(out, pd.DataFrame) else np.asarray(out, dtype=object)
+    if out.ndim != 2 or out.shape[1] < d:
+        raise ValueError(f"{type(imputer).__name__} returned shape {out.shape}; expected "
+                         f"(n_samples, {d}): set keep_empty_features=True to keep every feature.")
+    parts, counts = {}, {}
+    num = ~cat
+    if metric != "pfc" and (hidden[:, num]).any():
+        truth = proxy[:, num]
+        imputed = np.column_stack([_as_floats(out[:, j]) for j in np.flatnonzero(num)])
+        seen = ~np.isnan(truth)
+        mean = np.nanmean(np.where(seen, truth, np.nan), axis=0)
+        std = np.nanstd(np.where(seen, truth, np.nan), axis=0)
+        std = np.where(std > 0, std, 1.0)
+        parts["numeric"] = float(metric_func((np.nan_to_num(truth) - mean) / std,
+                                             (imputed - mean) / std, hidden[:, num]))
+        counts["numeric"] = int(hidden[:, num].sum())
+    if hidden[:, cat].any():
+        truth = np.column_stack([np.asarray(cols[j], dtype=object) for j in np.flatnonzero(cat)])
+        parts["categorical"] = pfc(truth, out[:, cat], hidden[:, cat])
+        counts["categorical"] = int(hidden[:, cat].sum())
+    if not parts:
+        raise ValueError("No categorical entry was hidden: metric='pfc' has nothing to score.")
+    total = sum(counts.values())
+    parts["combined"] = float(sum(parts[k] * counts[k] for k in counts) / total)
+    return parts
+
+
+def holdout_error(imputer, X, *, metric="mae", holdout=0.2, random_state=None, by_kind=False):
     """Error of a fitted imputer on observed entries hidden from it.
 
     A share ``holdout`` of the *observed* entries of ``X`` is hidden (set to
@@ -362,9 +438,22 @@ def holdout_error(imputer, X, *, metric="mae", holdout=0.2, random_state=None):
     result, and ``metric`` compares the filled values with the hidden true
     ones. The imputer is not refitted.
 
+    **Tables with categorical features** (the imputer's ``categorical_``,
+    else the non-numeric and boolean columns of a DataFrame): numeric and
+    categorical entries are hidden alike, and the error is the mean of the
+    two kinds' errors weighted by their numbers of hidden entries,
+    ``(n_num * numeric + n_cat * categorical) / (n_num + n_cat)``, where
+    ``categorical`` is the proportion of falsely classified categories
+    (:func:`pfc`) and ``numeric`` is ``metric`` on the numeric entries in
+    units of each feature's observed standard deviation (so that both lie on
+    comparable scales: with ``metric="mae"`` the result is the mean over the
+    hidden entries of ``|error| / std`` or 0/1). ``metric="pfc"`` scores the
+    categorical entries only. Without categorical features the error is
+    ``metric`` in the data's units, as before.
+
     sklimpute imputers are imputed through their ``_transform_full`` method
-    (the full n x d array in the input's feature space). Other imputers go
-    through ``transform``; when it returns more than ``d`` columns (missing
+    (every input feature, in the input's order). Other imputers go through
+    ``transform``; when it returns more than ``d`` columns (missing
     indicators appended, as with ``add_indicator=True``) the first ``d``
     columns are used.
 
@@ -373,9 +462,9 @@ def holdout_error(imputer, X, *, metric="mae", holdout=0.2, random_state=None):
     imputer : fitted estimator
         A fitted imputer with ``transform`` (or ``_transform_full``).
     X : array-like or DataFrame of shape (n_samples, n_features)
-        Numeric data with NaN at the missing entries. A DataFrame is passed
-        to the imputer as a DataFrame with the same columns and index, so
-        feature-name checks pass.
+        Data with NaN (None, ``pd.NA``) at the missing entries. A DataFrame
+        is passed to the imputer as a DataFrame with the same columns and
+        index, so feature-name checks pass.
     metric : {"mae", "rmse", "nrmse", "pfc"} or callable, default="mae"
         Metric name in :data:`METRICS`, or a callable
         ``f(X_true, X_imputed, mask)``.
@@ -383,12 +472,16 @@ def holdout_error(imputer, X, *, metric="mae", holdout=0.2, random_state=None):
         Share of the observed entries to hide.
     random_state : int, RandomState instance or None, default=None
         Seed for choosing the hidden entries.
+    by_kind : bool, default=False
+        Return a dict with the parts: ``"numeric"``, ``"categorical"`` (the
+        PFC; absent without categorical features or hidden entries of that
+        kind) and ``"combined"`` (what is returned otherwise).
 
     Returns
     -------
-    float
-        The metric on the hidden entries (lower is better for the built-in
-        metrics).
+    float or dict
+        The error on the hidden entries (lower is better for the built-in
+        metrics), or its parts (``by_kind=True``).
 
     Raises
     ------
@@ -410,14 +503,31 @@ def holdout_error(imputer, X, *, metric="mae", holdout=0.2, random_state=None):
     >>> err = holdout_error(imp, X, metric="rmse", random_state=0)
     >>> 0.5 < err < 1.5  # mean imputation of standard normals: about 1
     True
+
+    A table with a categorical column, scored by the most frequent value:
+
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"x": rng.normal(size=100),
+    ...                    "c": rng.choice(["a", "b"], size=100, p=[0.8, 0.2])})
+    >>> imp = SimpleImputer(strategy="most_frequent").fit(df)
+    >>> parts = holdout_error(imp, df, random_state=0, by_kind=True)
+    >>> sorted(parts)
+    ['categorical', 'combined', 'numeric']
+    >>> bool(parts["categorical"] < 0.5)  # the mode is "a", 80% of the rows
+    True
     """
     if not isinstance(holdout, Real) or not 0.0 < holdout < 1.0:
         raise ValueError(f"holdout must be a float in (0, 1), got {holdout!r}.")
     metric_func = _get_metric(metric)
+    if getattr(X, "ndim", 2) == 2 and hasattr(X, "shape"):
+        cat = _categorical_columns(imputer, X)
+        if cat.any():
+            parts = _mixed_holdout(imputer, X, cat, metric, metric_func, holdout, random_state)
+            return parts if by_kind else parts["combined"]
 
     is_frame = isinstance(X, pd.DataFrame)
     try:
-        X_arr = (X.to_numpy(dtype=float) if is_frame
+        X_arr = (X.to_numpy(dtype=float, na_value=np.nan) if is_frame
                  else np.asarray(X, dtype=float))
     except (TypeError, ValueError) as exc:
         raise ValueError(
@@ -443,7 +553,8 @@ def holdout_error(imputer, X, *, metric="mae", holdout=0.2, random_state=None):
         X_in = pd.DataFrame(X_hidden, columns=X.columns, index=X.index)
 
     X_imputed = _imputed_part(imputer, X_in, X_arr.shape[1])
-    return float(metric_func(X_arr, X_imputed, hidden_mask))
+    err = float(metric_func(X_arr, X_imputed, hidden_mask))
+    return {"numeric": err, "combined": err} if by_kind else err
 
 
 # --------------------------------------------------------------------------

@@ -297,15 +297,27 @@ class RowReader:
 class ObservedShare:
     """The observed mask of a :class:`RowReader`, for the hooks that need its share only.
 
-    Has the mask's ``shape`` and ``mean()`` (so ``np.mean(observed)`` works,
-    as :func:`hide_rate_from` uses it), without the mask itself.
+    Has the mask's ``shape``, ``mean()`` (so ``np.mean(observed)`` works,
+    as :func:`~sklimpute.training.hide_rate_from` uses it), ``all()`` and
+    ``any()`` over the whole mask, without the mask itself.
     """
 
     def __init__(self, shape, share):
         self.shape = tuple(shape)
         self.share = float(share)
 
-    def mean(self, axis=None, dtype=None, out=None, **_):
+    def _whole(self, axis, out):
         if axis is not None or out is not None:
-            raise ValueError("Only the mean of the whole mask is known on data read from disk.")
+            raise ValueError("Only the whole mask's share is known on data read from disk.")
+
+    def mean(self, axis=None, dtype=None, out=None, **_):
+        self._whole(axis, out)
         return self.share
+
+    def all(self, axis=None, out=None, **_):
+        self._whole(axis, out)
+        return self.share == 1.0
+
+    def any(self, axis=None, out=None, **_):
+        self._whole(axis, out)
+        return self.share > 0.0

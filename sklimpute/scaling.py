@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 
-__all__ = ["FeatureScaler", "row_blocks"]
+__all__ = ["FeatureScaler", "observed_range", "row_blocks"]
 
 #: Values per block of rows read at a time by :meth:`FeatureScaler.fit`
 #: (8 MB of float64)
@@ -179,3 +179,20 @@ class FeatureScaler:
     def inverse_transform(self, Z):
         with np.errstate(over="ignore", invalid="ignore"):
             return Z * self.scale_ + self.offset_
+
+
+def observed_range(X, observed, image_shape):
+    """The smallest and largest observed value of each channel (images) or feature.
+
+    Channels or features without observed values get ``(-inf, inf)``.
+    """
+    Xo = np.where(observed, X, np.nan)
+    if image_shape is not None:  # pool the pixels of each channel
+        c = image_shape[0]
+        Xo = Xo.reshape(X.shape[0], c, -1).transpose(1, 0, 2).reshape(c, -1).T
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
+        low, high = np.nanmin(Xo, axis=0), np.nanmax(Xo, axis=0)
+    low = np.where(np.isnan(low), -np.inf, low).astype(np.float64)
+    high = np.where(np.isnan(high), np.inf, high).astype(np.float64)
+    return low, high

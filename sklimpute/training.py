@@ -50,6 +50,7 @@ __all__ = [
     "draw_seed",
     "VALID_HIDE_RATE",
     "hide_entries",
+    "hide_like_rows",
     "hide_rate_from",
     "net_defaults",
     "plain_net",
@@ -419,11 +420,38 @@ def hide_entries(mask, rate, n_channels=1, generator=None):
     return mask * keep
 
 
+def hide_like_rows(mask, generator=None):
+    """``mask`` with each row's entries hidden where another row of the batch misses.
+
+    Rows are paired by a random permutation of the batch and each keeps only
+    the entries its partner observes: the hidden entries follow the data's
+    own missing patterns (scattered pixels for scattered holes, a square
+    for a missing square, the columns that miss under MAR), at about the
+    data's missing rate. Complete rows hide nothing.
+
+    Examples
+    --------
+    >>> mask = torch.tensor([[1.0, 1.0, 1.0, 0.0], [1.0, 0.0, 1.0, 1.0]])
+    >>> hide_like_rows(mask, torch.Generator().manual_seed(1))
+    tensor([[1., 0., 1., 0.],
+            [1., 0., 1., 0.]])
+    """
+    perm = torch.randperm(mask.shape[0], generator=generator, device=mask.device)
+    return mask * mask[perm]
+
+
+#: ``hide_pattern`` values of the imputers that train on hidden entries
+HIDE_PATTERNS = ("data", "mcar")
+
+
 class HidingMixin:
     """Hide a share of the observed entries of every batch (training on holes we can score).
 
-    For nets with the attributes ``hide_rate`` and ``n_channels``: :meth:`hide`
-    draws a ``seen`` mask from the observed one. Training batches draw from
+    For nets with the attributes ``hide_rate``, ``n_channels`` and (optional)
+    ``hide_pattern``: :meth:`hide` draws a ``seen`` mask from the observed
+    one, by :func:`hide_like_rows` when ``hide_pattern`` is ``"data"`` and by
+    :func:`hide_entries` (MCAR at ``hide_rate``) otherwise; a rate of 0 hides
+    nothing either way. Training batches draw from
     torch's (seeded) global generator; validation batches from a generator
     re-seeded with ``valid_seed`` at the start of every epoch, so the
     validation loss of different epochs is measured on the same hidden entries
@@ -433,6 +461,8 @@ class HidingMixin:
     def hide(self, mask, generator=None, rate=None):
         """``seen``: ``mask`` with a ``rate`` (default ``hide_rate``) share hidden."""
         rate = self.hide_rate if rate is None else rate
+        if rate and getattr(self, "hide_pattern", "mcar") == "data":
+            return hide_like_rows(mask, generator)
         return hide_entries(mask, rate, self.n_channels, generator)
 
     def valid_generator(self):

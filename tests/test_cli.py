@@ -110,10 +110,13 @@ def test_bad_setting(tmp_path, table, capsys):
     _one_error_line(capsys, rc, "no parameter(s) colour")
 
 
-def test_non_numeric_column(tmp_path, capsys):
-    pd.DataFrame({"a": [1.0, None, 3.0], "b": ["x", "y", "z"]}).to_csv(tmp_path / "in.csv", index=False)
-    rc = main(["impute", str(tmp_path / "in.csv"), "-o", str(tmp_path / "o.csv")])
-    _one_error_line(capsys, rc, "non-numeric column")
+def test_a_text_column_is_imputed_with_its_categories(tmp_path):
+    df = pd.DataFrame({"a": [1.0, None, 3.0, 4.0, 2.0, 5.0], "b": ["x", "y", None, "x", "y", "x"]})
+    df.to_csv(tmp_path / "in.csv", index=False)
+    rc = main(["impute", str(tmp_path / "in.csv"), "-o", str(tmp_path / "o.csv"), "-q"])
+    out = pd.read_csv(tmp_path / "o.csv")
+    assert rc == 0 and list(out.columns) == ["a", "b"] and not out.isna().any().any()
+    assert out["b"][2] in ("x", "y") and out["b"].drop(2).tolist() == df["b"].drop(2).tolist()
 
 
 def test_compare_writes_table_and_figures(tmp_path, capsys):

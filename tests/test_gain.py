@@ -77,9 +77,14 @@ def test_residual_generator_learns_a_correction_of_the_fill(mnist):
 @pytest.mark.parametrize("missing, expected", [(0.05, 0.2), (0.35, 0.35), (0.7, 0.5)])
 def test_hide_rate_none_follows_the_missing_rate(missing, expected):
     X, _ = make_missing(np.random.RandomState(0).rand(100, 16), "mcar", rate=missing, random_state=0)
-    imp = SpatialGAINImputer(shape=(4, 4), epochs=1, random_state=0).fit(X)
+    # MCAR hiding: the data's rate clipped to [0.2, 0.5]
+    imp = SpatialGAINImputer(shape=(4, 4), epochs=1, hide_pattern="mcar", random_state=0).fit(X)
     assert imp.hide_rate_ == pytest.approx(np.clip(np.isnan(X).mean(), 0.2, 0.5))
     assert imp.net_.hide_rate == imp.hide_rate_ and abs(imp.hide_rate_ - expected) < 0.05
+    # hiding like the data miss (the default): as much as they miss, not clipped
+    imp = SpatialGAINImputer(shape=(4, 4), epochs=1, random_state=0).fit(X)
+    assert imp.hide_pattern_ == imp.net_.hide_pattern == "data"
+    assert imp.hide_rate_ == pytest.approx(np.isnan(X).mean())
 
 
 def test_residual_imputations_stay_in_the_training_range(digits_split):

@@ -142,6 +142,21 @@ def test_fit_from_dask_and_parquet_equals_in_memory(table, tmp_path):
     np.testing.assert_array_equal(arr.transform(table), ref.transform(frame))
 
 
+def test_named_categorical_features_load_disk_data_in_memory(table, tmp_path):
+    X = table[:300].copy()
+    X[:, 5] = np.where(np.isnan(X[:, 5]), np.nan, np.round(X[:, 5] * 3))  # codes 0..3
+    seen = []
+
+    class Spy(GAINImputer):
+        def _fit(self, X, observed):
+            seen.append(type(X))
+            return super()._fit(X, observed)
+
+    # categories are learnt from the whole table: not batch by batch
+    imp = Spy(epochs=1, random_state=0, categorical_features=[5]).fit(_memmap(tmp_path, X))
+    assert seen == [np.ndarray] and imp.categorical_[5] and not imp.categorical_[4]
+
+
 def test_fit_from_disk_rejects_infinity(table, tmp_path):
     X = table.copy()
     X[500, 3] = np.inf

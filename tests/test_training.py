@@ -16,6 +16,7 @@ from sklimpute.training import (
     MaskedDataset,
     WarmupEarlyStopping,
     draw_seed,
+    hide_like_rows,
     hide_rate_from,
     net_defaults,
 )
@@ -115,6 +116,63 @@ def test_draw_seed_and_hide_rate_from():
     assert hide_rate_from(observed, 0.2) == 0.2
     observed[0, :2] = False
     assert hide_rate_from(observed, 0.2) == pytest.approx(0.1)
+
+
+# --------------------------------------------------------------------------- #
+# Hiding like the data miss
+# --------------------------------------------------------------------------- #
+
+
+def square_masks(n, side=8, square=3, seed=0):
+    rng = np.random.RandomState(seed)
+    mask = np.ones((n, side, side), dtype=np.float32)
+    corners = rng.randint(0, side - square + 1, size=(n, 2))
+    for m, (r, c) in zip(mask, corners):
+        m[r:r + square, c:c + square] = 0
+    return torch.tensor(mask.reshape(n, -1))
+
+
+def test_hide_like_rows_hides_where_the_partner_row_misses():
+    mask = square_masks(64)
+    seen = hide_like_rows(mask, torch.Generator().manual_seed(0))
+    hidden = (mask - seen).numpy().astype(bool)
+    assert not (seen > mask).any()  # a hole stays a hole
+    # every row hides a (part of) some other row's square, and nothing else
+    holes = [frozenset(np.flatnonzero(m == 0)) for m in mask.numpy()]
+    for i, h in enumerate(hidden):
+        assert any(set(np.flatnonzero(h)) == hole - holes[i] for hole in holes)
+    assert hidden.any(axis=1).mean() > 0.9  # squares rarely coincide
+
+
+def test_hide_like_rows_hides_the_data_missing_rate_and_keeps_complete_columns():
+    rng = np.random.RandomState(0)
+    mask = np.ones((4000, 20), dtype=np.float32)
+    mask[:, :5] = rng.rand(4000, 5) >= 0.4  # holes in the first 5 columns only (MAR-like)
+    mask = torch.tensor(mask)
+    seen = hide_like_rows(mask, torch.Generator().manual_seed(0))
+    hidden = (mask - seen).numpy()
+    assert hidden[:, 5:].sum() == 0
+    share = hidden[:, :5].sum() / mask[:, :5].sum().item()
+    assert share == pytest.approx(0.4, abs=0.02)
+
+
+@pytest.mark.parametrize("pattern", ["data", "mcar"])
+def test_fitted_net_hides_by_its_pattern(pattern):
+    from sklimpute import SpatialGAINImputer, VAEWLImputer
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(120, 16)
+    X[rng.rand(120) < 0.5, 0] = np.nan  # holes in column 0 only
+    mask = torch.tensor(~np.isnan(X), dtype=torch.float32)
+    for imp in (VAEWLImputer(epochs=1, hide_pattern=pattern, random_state=0),
+                SpatialGAINImputer(epochs=1, hide_pattern=pattern, random_state=0)):
+        imp.fit(X)
+        assert imp.hide_pattern_ == pattern
+        hidden = (mask - imp.net_.hide(mask, torch.Generator().manual_seed(0))).numpy()
+        assert hidden.sum() > 0
+        assert (hidden[:, 1:].sum() == 0) == (pattern == "data")
+    # complete data: nothing to copy holes from, MCAR hiding
+    assert VAEWLImputer(epochs=1, random_state=0).fit(rng.rand(50, 4)).hide_pattern_ == "mcar"
 
 
 # --------------------------------------------------------------------------- #

@@ -134,6 +134,7 @@ def test_defaults_skip_and_prefill_beat_the_papers_network(digits_split):
         ("beta", 1.0),
         ("latent_dim", 8),
         ("hide_rate", 0.6),
+        ("hide_pattern", "mcar"),
         ("dropout", 0.0),
         ("weight_decay", 0.1),
         ("reconstruction", "mse"),
@@ -144,6 +145,8 @@ def test_defaults_skip_and_prefill_beat_the_papers_network(digits_split):
 def test_each_hyperparameter_changes_the_fitted_model(digits_split, param, value):
     X = digits_split[1][:200]
     base = dict(shape=(8, 8), epochs=2, patience=None, random_state=0, dropout=0.2)
+    if param == "hide_rate":  # the rate is what MCAR hiding hides; the data's pattern has its own
+        base["hide_pattern"] = "mcar"
     ref = VAEWLImputer(**base).fit(X)
     imp = VAEWLImputer(**{**base, param: value}).fit(X)
     assert not np.allclose(ref.transform(X), imp.transform(X))
@@ -153,6 +156,7 @@ def test_each_hyperparameter_changes_the_fitted_model(digits_split, param, value
         "beta": lambda: net.beta == value,
         "latent_dim": lambda: module.latent_dim == value,
         "hide_rate": lambda: net.hide_rate == value,
+        "hide_pattern": lambda: net.hide_pattern == value == imp.hide_pattern_,
         "dropout": lambda: not any(isinstance(m, torch.nn.modules.dropout._DropoutNd) for m in module.modules()),
         "weight_decay": lambda: net.optimizer_.param_groups[0]["weight_decay"] == value,
         "reconstruction": lambda: net.reconstruction == "mse" and imp.scaler_.method == "standard",

@@ -33,9 +33,11 @@ import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
+from ..categorical import CATEGORICAL_FEATURES_CONSTRAINT, CategoricalMixin
 from ..deep import DeepImputer
 from ..nn import MLP, init_xavier
-from ..training import VALID_HIDE_RATE, AdversarialNet, HidingMixin, hide_entries, hide_rate_from
+from ..training import (HIDE_PATTERNS, VALID_HIDE_RATE, AdversarialNet, HidingMixin, hide_entries,
+                        hide_rate_from)
 
 __all__ = [
     "DenseGAINModule",
@@ -145,6 +147,7 @@ class GAINNet(HidingMixin, AdversarialNet):
         hint_decay=1.0,
         hide_rate=0.0,
         valid_hide_rate=VALID_HIDE_RATE,
+        hide_pattern="mcar",
         noise=NOISE,
         n_channels=1,
         valid_seed=0,
@@ -157,6 +160,7 @@ class GAINNet(HidingMixin, AdversarialNet):
         self.hint_decay = hint_decay
         self.hide_rate = hide_rate
         self.valid_hide_rate = valid_hide_rate
+        self.hide_pattern = hide_pattern
         self.noise = noise
         self.n_channels = n_channels
         self.valid_seed = valid_seed
@@ -238,6 +242,15 @@ _COMMON_DOC = """
         did not see, the way a denoising network learns to fill holes.
         0 is the papers' training: the holes are learned from the
         adversarial term only. {hide_note}
+    hide_pattern : {{"data", "mcar"}}, default="data"
+        *Ours.* Which observed entries a training (and validation) batch
+        hides. ``"data"``: each row hides the entries another row of the
+        batch misses (:func:`~sklimpute.training.hide_like_rows`), so the
+        hidden entries look like the data's own holes: scattered pixels for
+        scattered holes, a square for a missing square, the columns that miss
+        under MAR; about the data's missing rate is hidden and ``hide_rate``
+        only switches hiding off (0) or on. ``"mcar"``: a random ``hide_rate``
+        share. Data without holes are always hidden the ``"mcar"`` way.
 """
 
 _TRAINING_DOC = """
@@ -326,6 +339,7 @@ class _GAINBase(DeepImputer):
         "hint_rate": [Interval(numbers.Real, 0, 1, closed="both")],
         "hint_decay": [Interval(numbers.Real, 0, 1, closed="right")],
         "hide_rate": [Interval(numbers.Real, 0, 1, closed="left"), None],
+        "hide_pattern": [StrOptions(set(HIDE_PATTERNS))],
     }
 
     def _players(self, n_features):  # pragma: no cover - abstract
@@ -333,7 +347,10 @@ class _GAINBase(DeepImputer):
         raise NotImplementedError
 
     def _fit(self, X, observed):
-        if self.hide_rate is None:  # hide about as much as the data miss
+        self.hide_pattern_ = self.hide_pattern if not observed.all() else "mcar"
+        if self.hide_rate is None and self.hide_pattern_ == "data":  # as much as the data miss
+            self.hide_rate_ = hide_rate_from(observed, 0.0)
+        elif self.hide_rate is None:  # about as much as the data miss
             self.hide_rate_ = float(np.clip(hide_rate_from(observed, 0.0), *AUTO_HIDE_RATE_RANGE))
         else:
             self.hide_rate_ = float(self.hide_rate)
@@ -356,6 +373,7 @@ class _GAINBase(DeepImputer):
             hint_decay=self.hint_decay,
             hide_rate=self.hide_rate_,
             valid_hide_rate=self.valid_hide_rate_,
+            hide_pattern=self.hide_pattern_,
             n_channels=n_channels,
             valid_seed=self._seed,
             iterator_train__min_batches=self._min_batches_per_epoch,
@@ -377,7 +395,7 @@ class _GAINBase(DeepImputer):
         return self.net_.impute(x, mask).clamp(0.0, 1.0)
 
 
-class GAINImputer(_GAINBase):
+class GAINImputer(CategoricalMixin, _GAINBase):
     # the docstring shares its parameter text with SpatialGAIN's: an
     # assignment, since a concatenation is not a docstring
     __doc__ = """Generative adversarial imputation networks (GAIN).
@@ -403,6 +421,12 @@ class GAINImputer(_GAINBase):
     hidden : int or None, default=None
         Width of the two hidden layers of both players (None: the number of
         features, as in GAIN's code).
+    categorical_features : "auto", None or array-like of int, bool or str, default="auto"
+        The categorical features of a table: "auto" (or None) finds them from
+        a DataFrame's dtypes (``category``, strings, ``bool``, ``boolean``);
+        names, indices or a mask add columns of numbers. The model sees each
+        as a block of indicator columns and imputes the category of the
+        block's largest value (:class:`~sklimpute.categorical.CategoricalMixin`).
 """ + _COMMON_DOC.format(
         alpha=100.0,
         hide_none="",
@@ -415,7 +439,9 @@ class GAINImputer(_GAINBase):
                              epochs_note="") + """
     Attributes
     ----------
-""" + _ATTRIBUTES_DOC + """
+""" + _ATTRIBUTES_DOC + """    categorical_, categories_ : ndarray of bool, list of (ndarray or None)
+        Which features are categorical, and the categories of each.
+
     See Also
     --------
     sklimpute.SpatialGAINImputer : GAIN with convolutional players, for images.
@@ -449,6 +475,7 @@ class GAINImputer(_GAINBase):
 
     _parameter_constraints = {
         **_GAINBase._parameter_constraints,
+        "categorical_features": CATEGORICAL_FEATURES_CONSTRAINT,
         "hidden": [Interval(numbers.Integral, 1, None, closed="left"), None],
     }
 
@@ -461,6 +488,7 @@ class GAINImputer(_GAINBase):
         hint_rate=0.9,
         hint_decay=1.0,
         hide_rate=0.0,
+        hide_pattern="data",
         epochs=300,
         batch_size=128,
         lr=1e-3,
@@ -469,6 +497,7 @@ class GAINImputer(_GAINBase):
         patience=20,
         callbacks=None,
         n_threads=None,
+        categorical_features="auto",
         missing_values=np.nan,
         shape=None,
         keep_empty_features=False,
@@ -492,12 +521,14 @@ class GAINImputer(_GAINBase):
             random_state=random_state,
             verbose=verbose,
         )
+        self.categorical_features = categorical_features
         self.hidden = hidden
         self.alpha = alpha
         self.hint = hint
         self.hint_rate = hint_rate
         self.hint_decay = hint_decay
         self.hide_rate = hide_rate
+        self.hide_pattern = hide_pattern
 
     def _players(self, n_features):
         g = dict(n_features=n_features, hidden=self.hidden, out_activation="sigmoid")

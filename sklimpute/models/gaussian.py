@@ -26,6 +26,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import BaseImputer
+from ..categorical import CATEGORICAL_FEATURES_CONSTRAINT, CategoricalMixin
 from .matrix_completion import _holdout
 
 __all__ = ["GaussianImputer"]
@@ -129,7 +130,7 @@ def _start(Z, obs):
     return mean, np.diag(np.where(var > 0, var, 1.0))
 
 
-class GaussianImputer(BaseImputer):
+class GaussianImputer(CategoricalMixin, BaseImputer):
     """Imputation by a multivariate normal model fitted with EM.
 
     Models the rows as draws of one Gaussian, estimates its mean and
@@ -166,6 +167,12 @@ class GaussianImputer(BaseImputer):
     tol : float > 0, default=1e-3
         EM stops when no entry of the mean or the covariance (standardised
         units) changes by more than ``tol``.
+    categorical_features : "auto", None or array-like of int, bool or str, default="auto"
+        The categorical features of a table: "auto" (or None) finds them from
+        a DataFrame's dtypes (``category``, strings, ``bool``, ``boolean``);
+        names, indices or a mask add columns of numbers. The model sees each
+        as a block of indicator columns and imputes the category of the
+        block's largest value (:class:`~sklimpute.categorical.CategoricalMixin`).
     missing_values : float, int or np.nan, default=np.nan
         The placeholder of missing entries.
     shape : None or tuple of int, default=None
@@ -201,6 +208,8 @@ class GaussianImputer(BaseImputer):
         The per-feature standardisation.
     image_shape_ : None or tuple of int
         The image shape as ``(C, H, W)``, or None for tables.
+    categorical_, categories_ : ndarray of bool, list of (ndarray or None)
+        Which features are categorical, and the categories of each.
     n_features_in_ : int
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (``n_features_in_``,)
@@ -241,6 +250,7 @@ class GaussianImputer(BaseImputer):
 
     _parameter_constraints = {
         **BaseImputer._parameter_constraints,
+        "categorical_features": CATEGORICAL_FEATURES_CONSTRAINT,
         "ridge": [Interval(numbers.Real, 0, None, closed="left"), StrOptions({"auto"})],
         "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
         "tol": [Interval(numbers.Real, 0, None, closed="neither")],
@@ -252,6 +262,7 @@ class GaussianImputer(BaseImputer):
         ridge="auto",
         max_iter=200,
         tol=1e-3,
+        categorical_features="auto",
         missing_values=np.nan,
         shape=None,
         keep_empty_features=False,
@@ -267,6 +278,7 @@ class GaussianImputer(BaseImputer):
             random_state=random_state,
             verbose=verbose,
         )
+        self.categorical_features = categorical_features
         self.ridge = ridge
         self.max_iter = max_iter
         self.tol = tol
@@ -277,7 +289,7 @@ class GaussianImputer(BaseImputer):
         kw = dict(max_iter=self.max_iter, tol=self.tol)
         self.ridge_path_ = self.holdout_errors_ = None
         if self.ridge == "auto":
-            hold = _holdout(observed, AUTO_HOLDOUT, rng)
+            hold = _holdout(observed, AUTO_HOLDOUT, rng, self._model_groups())
             fit_obs = observed & ~hold
             m, c = _start(X, fit_obs)
             errors, states = [], []
@@ -312,7 +324,7 @@ class GaussianImputer(BaseImputer):
         return self
 
     def _transform_batch_size(self):
-        return max(1, min(4096, _CHUNK_VALUES // max(self.n_features_in_**2, 1)))
+        return max(1, min(4096, _CHUNK_VALUES // max(len(self.mean_) ** 2, 1)))  # the model's columns
 
     def _impute(self, X, observed):
         filled, _ = _conditional(X, observed, self.mean_, self.covariance_)

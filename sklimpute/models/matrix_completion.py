@@ -21,9 +21,8 @@ The file reads top to bottom as the method:
    matrices at once (:func:`fista_stack`, one per image and channel);
 3. the choice of ``lam`` along the continuation path by the error on held-out
    observed entries (:func:`_choose_lam`, :func:`_choose_lam_fraction`);
-2. the inductive imputation of new rows from the learned low-rank structure
-   (:func:`_fold_in`);
-3. the imputer, :class:`MatrixCompletionImputer`.
+4. the inductive imputation of new rows from the learned structure (:func:`_fold_in`);
+5. the imputer, :class:`MatrixCompletionImputer`.
 """
 
 import numbers
@@ -36,7 +35,9 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import BaseImputer
+from ..categorical import CATEGORICAL_FEATURES_CONSTRAINT, CategoricalMixin
 from ..lowrank import FULL_SVD_MAX, TruncatedSVD, fista_matrix, fista_stack, fista_stage, single_threaded_blas, top_singular_value
+from ..scaling import observed_range as _observed_range
 
 __all__ = ["MatrixCompletionImputer"]
 
@@ -100,8 +101,14 @@ AUTO_MAX_IMAGES = 128
 # save nothing here.
 
 
-def _holdout(observed, share, rng):
-    """A seeded random ``share`` of the observed entries (at least one), as a mask."""
+def _holdout(observed, share, rng, groups=None):
+    """A seeded random ``share`` of the observed entries (at least one), as a mask.
+
+    ``groups`` (sorted): the feature of each column, whose columns are held out together.
+    """
+    if groups is not None:
+        first = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+        return _holdout(observed[:, first], share, rng)[:, groups]
     idx = np.flatnonzero(observed)
     n_hold = min(max(int(round(share * idx.size)), 1), idx.size)
     hold = np.zeros(observed.shape, dtype=bool)
@@ -148,7 +155,7 @@ class _HeldOutPath:
         return self._kept[0]
 
 
-def _fista_matrix_auto(X, observed, *, bounds, max_rank, max_iter, tol, rng, verbose=0):
+def _fista_matrix_auto(X, observed, *, bounds, max_rank, max_iter, tol, rng, verbose=0, groups=None):
     """Choose lam by held-out error along the path, then solve at it on all entries.
 
     ``bounds`` (None or a pair of arrays that broadcast to a row) clip the
@@ -157,7 +164,7 @@ def _fista_matrix_auto(X, observed, *, bounds, max_rank, max_iter, tol, rng, ver
     (``n_iter`` counts the path and the final solve), then the chosen
     ``lam`` and the path's values and held-out errors.
     """
-    hold = _holdout(observed, AUTO_HOLDOUT, rng)
+    hold = _holdout(observed, AUTO_HOLDOUT, rng, groups)
     fit_obs = observed & ~hold
     X_fit = np.where(fit_obs, X, 0.0)
     top = top_singular_value(X_fit, rng)
@@ -294,7 +301,7 @@ def _fold_in(X, observed, V, shrink, tol):
 # --------------------------------------------------------------------------
 # 3. the imputer
 # --------------------------------------------------------------------------
-class MatrixCompletionImputer(BaseImputer):
+class MatrixCompletionImputer(CategoricalMixin, BaseImputer):
     """Nuclear-norm regularised matrix completion, solved by FISTA.
 
     Finds the low-rank matrix ``Z`` that agrees with the data on the observed
@@ -382,6 +389,12 @@ class MatrixCompletionImputer(BaseImputer):
         ``per_image=True`` the range of each image also stretches to its own
         observed values (each image is completed on its own scale). Observed
         entries are never changed, even outside the range.
+    categorical_features : "auto", None or array-like of int, bool or str, default="auto"
+        The categorical features of a table: "auto" (or None) finds them from
+        a DataFrame's dtypes (``category``, strings, ``bool``, ``boolean``);
+        names, indices or a mask add columns of numbers. The model sees each
+        as a block of indicator columns and imputes the category of the
+        block's largest value (:class:`~sklimpute.categorical.CategoricalMixin`).
     missing_values : float, int or np.nan, default=np.nan
         The placeholder of missing entries.
     shape : None or tuple of int, default=None
@@ -443,6 +456,8 @@ class MatrixCompletionImputer(BaseImputer):
         The per-feature standardisation (identity with ``per_image=True``).
     image_shape_ : None or tuple of int
         The image shape as ``(C, H, W)``, or None for tables.
+    categorical_, categories_ : ndarray of bool, list of (ndarray or None)
+        Which features are categorical, and the categories of each.
     n_features_in_ : int
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (``n_features_in_``,)
@@ -523,6 +538,7 @@ class MatrixCompletionImputer(BaseImputer):
 
     _parameter_constraints = {
         **BaseImputer._parameter_constraints,
+        "categorical_features": CATEGORICAL_FEATURES_CONSTRAINT,
         "lam": [Interval(numbers.Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "per_image": ["boolean"],
         "max_rank": [Interval(numbers.Integral, 1, None, closed="left"), None],
@@ -540,6 +556,7 @@ class MatrixCompletionImputer(BaseImputer):
         max_iter=500,
         tol=1e-3,
         clip="auto",
+        categorical_features="auto",
         missing_values=np.nan,
         shape=None,
         keep_empty_features=False,
@@ -555,6 +572,7 @@ class MatrixCompletionImputer(BaseImputer):
             random_state=random_state,
             verbose=verbose,
         )
+        self.categorical_features = categorical_features
         self.lam = lam
         self.per_image = per_image
         self.max_rank = max_rank
@@ -613,7 +631,7 @@ class MatrixCompletionImputer(BaseImputer):
                 if not out.any():
                     break
                 b = np.where(out, np.nextafter(b, direction), b)
-            bounds.append(b)
+            bounds.append(self._model_vector(b, fill=-direction))  # no bounds on indicators
         return tuple(bounds)
 
     # ------------------------------------------------------------------- fit
@@ -651,7 +669,7 @@ class MatrixCompletionImputer(BaseImputer):
         with single_threaded_blas(min(X.shape) <= FULL_SVD_MAX):
             if self.lam == "auto":
                 _, s, Vt, n_iter, converged, lam, path, errors = _fista_matrix_auto(
-                    X, observed, bounds=self._bounds, **kw
+                    X, observed, bounds=self._bounds, groups=self._model_groups(), **kw
                 )
                 self.lam_ = float(lam)
                 self.lam_path_, self.holdout_errors_ = path, errors
@@ -779,19 +797,3 @@ class MatrixCompletionImputer(BaseImputer):
             Z = np.clip(Z, low[:, :, None], high[:, :, None])
         return Z.reshape(n, -1)
 
-
-def _observed_range(X, observed, image_shape):
-    """The smallest and largest observed value of each channel (images) or feature.
-
-    Channels or features without observed values get ``(-inf, inf)``.
-    """
-    Xo = np.where(observed, X, np.nan)
-    if image_shape is not None:  # pool the pixels of each channel
-        c = image_shape[0]
-        Xo = Xo.reshape(X.shape[0], c, -1).transpose(1, 0, 2).reshape(c, -1).T
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
-        low, high = np.nanmin(Xo, axis=0), np.nanmax(Xo, axis=0)
-    low = np.where(np.isnan(low), -np.inf, low).astype(np.float64)
-    high = np.where(np.isnan(high), np.inf, high).astype(np.float64)
-    return low, high

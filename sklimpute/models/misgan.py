@@ -31,6 +31,7 @@ import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
+from ..categorical import CATEGORICAL_FEATURES_CONSTRAINT, CategoricalMixin
 from ..deep import DeepImputer
 from ..nn import MLP, ConvDecoder, ConvEncoder, UNet
 from ..training import VALID_HIDE_RATE, AdversarialNet, HidingMixin, hide_rate_from
@@ -377,7 +378,7 @@ class MisGANNet(HidingMixin, AdversarialNet):
 # --------------------------------------------------------------------------- #
 
 
-class MisGANImputer(DeepImputer):
+class MisGANImputer(CategoricalMixin, DeepImputer):
     """MisGAN: a mask generator, a data generator and an imputer, all adversarial.
 
     MisGAN learns a generator of *complete* data from incomplete data. The
@@ -493,6 +494,12 @@ class MisGANImputer(DeepImputer):
     n_threads : int or None, default=None
         Torch CPU threads during ``fit`` and ``transform`` (None: half the
         cores, at least one).
+    categorical_features : "auto", None or array-like of int, bool or str, default="auto"
+        The categorical features of a table: "auto" (or None) finds them from
+        a DataFrame's dtypes (``category``, strings, ``bool``, ``boolean``);
+        names, indices or a mask add columns of numbers. The model sees each
+        as a block of indicator columns and imputes the category of the
+        block's largest value (:class:`~sklimpute.categorical.CategoricalMixin`).
     missing_values : float, int or np.nan, default=np.nan
         The placeholder of missing entries.
     shape : None or tuple of int, default=None
@@ -531,6 +538,8 @@ class MisGANImputer(DeepImputer):
         The image shape as ``(C, H, W)``, or None for tables.
     device_ : torch.device
         The device the networks live on.
+    categorical_, categories_ : ndarray of bool, list of (ndarray or None)
+        Which features are categorical, and the categories of each.
     n_features_in_ : int
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (``n_features_in_``,)
@@ -580,6 +589,7 @@ class MisGANImputer(DeepImputer):
 
     _parameter_constraints = {
         **DeepImputer._parameter_constraints,
+        "categorical_features": CATEGORICAL_FEATURES_CONSTRAINT,
         "architecture": [StrOptions({"auto", "conv", "fc"})],
         "alpha": [Interval(numbers.Real, 0, None, closed="left")],
         "beta": [Interval(numbers.Real, 0, None, closed="left")],
@@ -622,6 +632,7 @@ class MisGANImputer(DeepImputer):
         patience=None,
         callbacks=None,
         n_threads=None,
+        categorical_features="auto",
         missing_values=np.nan,
         shape=None,
         keep_empty_features=False,
@@ -645,6 +656,7 @@ class MisGANImputer(DeepImputer):
             random_state=random_state,
             verbose=verbose,
         )
+        self.categorical_features = categorical_features
         self.architecture = architecture
         self.alpha = alpha
         self.beta = beta
@@ -769,7 +781,8 @@ class MisGANImputer(DeepImputer):
         with self._sampling(random_state) as g:
             data = g.data(int(n_samples), like).to("cpu", torch.float64).numpy()
             masks = torch.bernoulli(g.masks(int(n_samples), like)).bool().cpu().numpy()
-        return self.scaler_.inverse_transform(data), masks
+        data, masks = self._from_model(data, masks)  # categorical features: codes
+        return self._decode_columns(self.scaler_.inverse_transform(data), as_frame=False), masks
 
 
 def __getattr__(name):

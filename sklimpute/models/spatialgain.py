@@ -278,6 +278,7 @@ class SpatialGAINImputer(_GAINBase):
         hint_rate=0.9,
         hint_decay=0.97,
         hide_rate=None,
+        hide_pattern="data",
         epochs="auto",
         batch_size=64,
         lr=1e-3,
@@ -318,6 +319,7 @@ class SpatialGAINImputer(_GAINBase):
         self.hint_rate = hint_rate
         self.hint_decay = hint_decay
         self.hide_rate = hide_rate
+        self.hide_pattern = hide_pattern
 
     def _grid(self, n_features):
         if self.image_shape_ is not None:

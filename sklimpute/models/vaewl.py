@@ -40,10 +40,11 @@ import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
+from ..categorical import CATEGORICAL_FEATURES_CONSTRAINT, CategoricalMixin
 from ..deep import DeepImputer, ReconstructionMixin
 from ..inpainting import diffusion_fill
 from ..nn import MLP, ConvDecoder, ConvEncoder, conv_stack, init_he, kl_standard_normal, reparameterize, reshape_images
-from ..training import HidingMixin, ImputerNet, hide_rate_from
+from ..training import HIDE_PATTERNS, HidingMixin, ImputerNet, hide_rate_from
 
 __all__ = ["VAEImputer", "VAEWLImputer", "VAEWLModule", "VAEWLNet", "loss_weights", "vaewl_loss"]
 
@@ -294,6 +295,7 @@ class VAEWLNet(HidingMixin, ImputerNet):
         gamma=5.0,
         beta=0.1,
         hide_rate=DEFAULT_HIDE_RATE,
+        hide_pattern="mcar",
         reconstruction="bce",
         n_channels=1,
         valid_seed=0,
@@ -303,6 +305,7 @@ class VAEWLNet(HidingMixin, ImputerNet):
         self.gamma = gamma
         self.beta = beta
         self.hide_rate = hide_rate
+        self.hide_pattern = hide_pattern
         self.reconstruction = reconstruction
         self.n_channels = n_channels
         self.valid_seed = valid_seed
@@ -331,7 +334,7 @@ class VAEWLNet(HidingMixin, ImputerNet):
 # --------------------------------------------------------------------------- #
 
 
-class VAEWLImputer(ReconstructionMixin, DeepImputer):
+class VAEWLImputer(CategoricalMixin, ReconstructionMixin, DeepImputer):
     """Variational autoencoder with weighted loss (VAE-WL) imputer.
 
     A VAE reads each row (image) with its holes pre-filled with zero and its
@@ -377,6 +380,15 @@ class VAEWLImputer(ReconstructionMixin, DeepImputer):
         is then a VAE of the observed entries with nothing for ``gamma`` to
         weigh; trained on complete data it never sees a hole before
         ``transform``.
+    hide_pattern : {"data", "mcar"}, default="data"
+        *Ours.* Which observed entries a training (and validation) batch
+        hides. ``"data"``: each row hides the entries another row of the
+        batch misses (:func:`~sklimpute.training.hide_like_rows`), so the
+        hidden entries look like the data's own holes: scattered pixels for
+        scattered holes, a square for a missing square, the columns that miss
+        under MAR; about the data's missing rate is hidden and ``hide_rate``
+        only switches hiding off (0) or on. ``"mcar"``: a random ``hide_rate``
+        share. Data without holes are always hidden the ``"mcar"`` way.
     dropout : float in [0, 1), default=0.0
         Dropout after every hidden layer (the paper: 20%; 0 imputes better
         in our MNIST benchmark, see :ref:`vaewl`). The convolution
@@ -429,6 +441,12 @@ class VAEWLImputer(ReconstructionMixin, DeepImputer):
     n_threads : int or None, default=None
         Torch CPU threads during ``fit`` and ``transform`` (None: half the
         cores, at least one).
+    categorical_features : "auto", None or array-like of int, bool or str, default="auto"
+        The categorical features of a table: "auto" (or None) finds them from
+        a DataFrame's dtypes (``category``, strings, ``bool``, ``boolean``);
+        names, indices or a mask add columns of numbers. The model sees each
+        as a block of indicator columns and imputes the category of the
+        block's largest value (:class:`~sklimpute.categorical.CategoricalMixin`).
     missing_values : float, int or np.nan, default=np.nan
         The placeholder of missing entries.
     shape : None or tuple of int, default=None
@@ -450,6 +468,8 @@ class VAEWLImputer(ReconstructionMixin, DeepImputer):
         The fitted skorch net; ``net_.module_`` is the :class:`VAEWLModule`.
     hide_rate_ : float
         The share of observed entries hidden in training.
+    hide_pattern_ : {"data", "mcar"}
+        How they were hidden (``"mcar"`` when the data had no holes).
     reconstruction_ : {"bce", "mse"}
         The reconstruction term used.
     history_ : skorch History
@@ -462,6 +482,8 @@ class VAEWLImputer(ReconstructionMixin, DeepImputer):
         The image shape as ``(C, H, W)``, or None for tables.
     device_ : torch.device
         The device the net lives on.
+    categorical_, categories_ : ndarray of bool, list of (ndarray or None)
+        Which features are categorical, and the categories of each.
     n_features_in_ : int
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (``n_features_in_``,)
@@ -512,10 +534,12 @@ class VAEWLImputer(ReconstructionMixin, DeepImputer):
 
     _parameter_constraints = {
         **DeepImputer._parameter_constraints,
+        "categorical_features": CATEGORICAL_FEATURES_CONSTRAINT,
         "gamma": [Interval(numbers.Real, 0, None, closed="left")],
         "beta": [Interval(numbers.Real, 0, None, closed="left")],
         "latent_dim": [Interval(numbers.Integral, 1, None, closed="left")],
         "hide_rate": [Interval(numbers.Real, 0, 1, closed="left"), None],
+        "hide_pattern": [StrOptions(set(HIDE_PATTERNS))],
         "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
         "weight_decay": [Interval(numbers.Real, 0, None, closed="left"), None],
         "reconstruction": [StrOptions({"auto", "bce", "mse"})],
@@ -530,6 +554,7 @@ class VAEWLImputer(ReconstructionMixin, DeepImputer):
         beta=0.1,
         latent_dim=32,
         hide_rate=None,
+        hide_pattern="data",
         dropout=0.0,
         weight_decay=None,
         reconstruction="auto",
@@ -543,6 +568,7 @@ class VAEWLImputer(ReconstructionMixin, DeepImputer):
         patience=10,
         callbacks=None,
         n_threads=None,
+        categorical_features="auto",
         missing_values=np.nan,
         shape=None,
         keep_empty_features=False,
@@ -566,10 +592,12 @@ class VAEWLImputer(ReconstructionMixin, DeepImputer):
             random_state=random_state,
             verbose=verbose,
         )
+        self.categorical_features = categorical_features
         self.gamma = gamma
         self.beta = beta
         self.latent_dim = latent_dim
         self.hide_rate = hide_rate
+        self.hide_pattern = hide_pattern
         self.dropout = dropout
         self.weight_decay = weight_decay
         self.reconstruction = reconstruction
@@ -578,6 +606,7 @@ class VAEWLImputer(ReconstructionMixin, DeepImputer):
 
     def _fit(self, X, observed):
         self.reconstruction_ = self._reconstruction()
+        self.hide_pattern_ = self.hide_pattern if not observed.all() else "mcar"
         if self.hide_rate is None:
             self.hide_rate_ = hide_rate_from(observed, DEFAULT_HIDE_RATE)
         else:
@@ -598,6 +627,7 @@ class VAEWLImputer(ReconstructionMixin, DeepImputer):
             gamma=self.gamma,
             beta=self.beta,
             hide_rate=self.hide_rate_,
+            hide_pattern=self.hide_pattern_,
             reconstruction=self.reconstruction_,
             n_channels=1 if shape is None else shape[0],
             valid_seed=self._seed,
@@ -646,16 +676,18 @@ class VAEImputer(VAEWLImputer):
     hide_rate : float in [0, 1) or None, default=0.0
         Share of the observed entries hidden from the encoder in training
         (0: the ordinary VAE). See :class:`VAEWLImputer`.
-    latent_dim, dropout, weight_decay, reconstruction, skip_connection, prefill
+    hide_pattern, latent_dim, dropout, weight_decay, reconstruction, skip_connection, prefill
         See :class:`VAEWLImputer`.
     epochs, batch_size, lr, device, validation_fraction, patience, callbacks, n_threads
         See :class:`VAEWLImputer`.
-    missing_values, shape, keep_empty_features, add_indicator, random_state, verbose
+    categorical_features, missing_values, shape, keep_empty_features, add_indicator, random_state, verbose
         See :class:`VAEWLImputer`.
 
     Attributes
     ----------
     net_, hide_rate_, reconstruction_, history_, n_epochs_, scaler_, image_shape_, device_
+        See :class:`VAEWLImputer`.
+    categorical_, categories_
         See :class:`VAEWLImputer`.
     n_features_in_ : int
         Number of features seen during ``fit``.
@@ -692,6 +724,7 @@ class VAEImputer(VAEWLImputer):
         beta=1.0,
         latent_dim=32,
         hide_rate=0.0,
+        hide_pattern="data",
         dropout=0.0,
         weight_decay=None,
         reconstruction="auto",
@@ -705,6 +738,7 @@ class VAEImputer(VAEWLImputer):
         patience=10,
         callbacks=None,
         n_threads=None,
+        categorical_features="auto",
         missing_values=np.nan,
         shape=None,
         keep_empty_features=False,
@@ -717,6 +751,7 @@ class VAEImputer(VAEWLImputer):
             beta=beta,
             latent_dim=latent_dim,
             hide_rate=hide_rate,
+            hide_pattern=hide_pattern,
             dropout=dropout,
             weight_decay=weight_decay,
             reconstruction=reconstruction,
@@ -730,6 +765,7 @@ class VAEImputer(VAEWLImputer):
             patience=patience,
             callbacks=callbacks,
             n_threads=n_threads,
+            categorical_features=categorical_features,
             missing_values=missing_values,
             shape=shape,
             keep_empty_features=keep_empty_features,

@@ -48,7 +48,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
 from ..deep import DeepImputer, ReconstructionMixin
-from ..categorical import CategoricalMixin
+from ..categorical import CATEGORICAL_FEATURES_CONSTRAINT, CategoricalMixin
 from ..mixed import Layout, MixedFeatures, resolve_modalities
 from ..nn import MLP, GroupedMLP, init_he, kl_standard_normal, reparameterize
 from ..training import ImputerNet, MaskedDataset, WarmupEarlyStopping
@@ -322,13 +322,10 @@ class VSAENet(ImputerNet):
         # between epochs 200 and 450)
         self.target_range_ = None
         if isinstance(X, MaskedDataset):
-            known = X.mask > 0
-            inf = torch.tensor(float("inf"), device=X.x.device)
-            low, high = torch.where(known, X.x, inf).amin(dim=0), torch.where(known, X.x, -inf).amax(dim=0)
+            x, known = X.x.to(self.device), X.mask.to(self.device) > 0  # the data stay on the CPU
+            low, high = torch.where(known, x, torch.inf).amin(dim=0), torch.where(known, x, -torch.inf).amax(dim=0)
             never = low > high  # a feature never observed: no bound
-            # the data stay on the CPU (MaskedDataset); the bounds go to the device
-            self.target_range_ = (torch.where(never, -inf, low).to(self.device),
-                                  torch.where(never, inf, high).to(self.device))
+            self.target_range_ = (torch.where(never, -torch.inf, low), torch.where(never, torch.inf, high))
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         loss, terms = vsae_loss(self.module_, y_pred, X["x"], X["mask"], X.get("x_tilde"), beta=self.beta,
@@ -371,15 +368,15 @@ class VSAEImputer(CategoricalMixin, ReconstructionMixin, DeepImputer):
     loss and are returned unchanged.
 
     **Categorical features** (``categorical_features``, and every
-    non-numeric column of a DataFrame when ``shape`` is None) are one-hot
-    encoded, decoded with a softmax and cross-entropy, and imputed with the
-    most likely category; numeric features are standardised and decoded with
-    squared error (``shape`` given: min-max scaled, binary cross-entropy). A
-    DataFrame with categorical columns is returned as a DataFrame whose
-    categorical columns have their input dtype and categories; with
+    non-numeric or boolean column of a DataFrame when ``shape`` is None) are
+    one-hot encoded, decoded with a softmax and cross-entropy, and imputed
+    with the most likely category; numeric features are standardised and
+    decoded with squared error (``shape`` given: min-max scaled, binary
+    cross-entropy). A DataFrame with categorical, boolean or nullable columns
+    is returned as a DataFrame with its input's dtypes and categories; with
     ``categorical_features`` on numbers the imputed values are among the
-    values seen in ``fit``. Categorical features need ``missing_values=np.nan``.
-    A category not seen in ``fit`` is an error in ``transform``.
+    values seen in ``fit``. Categorical features need ``missing_values=np.nan``;
+    a category not seen in ``fit`` is an error in ``transform``.
 
     Parameters
     ----------
@@ -387,10 +384,10 @@ class VSAEImputer(CategoricalMixin, ReconstructionMixin, DeepImputer):
         None: one modality per feature. A list of ints: consecutive groups of
         those sizes (summing to the number of features). A list of lists:
         the columns of each modality, every column in exactly one.
-    categorical_features : None, array-like of int, of bool or of str, default=None
+    categorical_features : "auto", None or array-like of int, bool or str, default="auto"
         Indices, a boolean mask or (DataFrames) names of the categorical
-        features, whose values are categories (any numbers). Non-numeric
-        DataFrame columns are categorical anyway (tables only).
+        features, whose values are categories (any numbers). Non-numeric and
+        boolean DataFrame columns are categorical anyway (tables only).
     latent_dim : int or None, default=None
         Latent dimensions per modality. None: the paper's 20 for tables,
         256 with ``shape``.
@@ -581,14 +578,13 @@ class VSAEImputer(CategoricalMixin, ReconstructionMixin, DeepImputer):
 
     #: transform averages seeded draws of the proposal (``imputation_draws``)
     _random_transform = True
-    #: categorical columns are encoded on the whole table: memmaps and dask
-    #: collections are loaded in memory
-    _fits_from_disk = False
+    _category_coding = "codes"  # the softmax decoders read the codes
+    _fits_from_disk = False  # on_train_begin reads the whole table (the targets' range)
 
     _parameter_constraints = {
         **DeepImputer._parameter_constraints,
         "modalities": [list, tuple, None],
-        "categorical_features": ["array-like", None],
+        "categorical_features": CATEGORICAL_FEATURES_CONSTRAINT,
         "latent_dim": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "encoder_width": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "decoder_width": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -609,7 +605,7 @@ class VSAEImputer(CategoricalMixin, ReconstructionMixin, DeepImputer):
         self,
         *,
         modalities=None,
-        categorical_features=None,
+        categorical_features="auto",
         latent_dim=None,
         encoder_width=None,
         decoder_width=128,
@@ -662,8 +658,7 @@ class VSAEImputer(CategoricalMixin, ReconstructionMixin, DeepImputer):
         self.reconstruction = reconstruction
 
     # ------------------------------------------------------------------- fit
-    def _fit(self, X, observed):
-        X = self._unscale_codes(X, observed)
+    def _fit(self, X, observed):  # the codes come unscaled (CategoricalMixin._to_model)
         cat = self.categorical_
         self.modalities_ = resolve_modalities(self.modalities, X.shape[1])
         images = self.shape is not None
