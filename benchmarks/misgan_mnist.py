@@ -141,7 +141,8 @@ def make_imputer(method, args):
     seed = args.seed
     if method == "MisGAN":  # imputation_draws=1: one draw, the transform of that run
         return MisGANImputer(shape=SHAPE, architecture="fc", lr=args.lr, epochs=args.epochs,
-                             imputation_draws=1, reconstruction=0.0, random_state=seed, n_threads=1)
+                             imputation_draws=1, reconstruction=0.0, shrinkage=0.0,
+                             random_state=seed, n_threads=1)
     if method == "GAIN":
         return GAINImputer(epochs=args.gain_epochs, random_state=seed, n_threads=1)
     if method == "MatrixCompletion":
@@ -187,7 +188,7 @@ SETTINGS = {
     "cpu-conv": dict(architecture="conv", width=16),
     # the paper's Conv-MisGAN (its Figure 9): for a GPU (--device cuda)
     "paper-conv": dict(architecture="conv", width=64, lr=1e-4, epochs=300, reconstruction=0.0,
-                       imputation_draws=1),
+                       imputation_draws=1, shrinkage=0.0),
 }
 #: imputation_draws scored from every fit (the same networks)
 DRAWS = (1, 5, 10, 20, 50)

@@ -222,6 +222,7 @@ def test_several_critic_steps_per_generator_step(fitted, digits_dropout):
         ("width", 4, lambda i: i.net_.discriminator_.data_critic.conv[0].out_channels == 4),
         ("imputer_hidden", 32, lambda i: i.net_.module_.imputer.net[0].out_features == 32),
         ("reconstruction", 5.0, lambda i: i.net_.reconstruction == 5.0),
+        ("hide_pattern", "data", lambda i: i.net_.hide_pattern == "data"),
         ("architecture", "fc", lambda i: i.architecture_ == "fc"
          and not any(isinstance(m, torch.nn.Conv2d) for m in i.net_.discriminator_.modules())),
         ("imputer", "unet", lambda i: i.imputer_ == "unet"),
@@ -302,6 +303,7 @@ def test_transform_averages_imputation_draws(fitted, digits, digits_dropout):
     # far below one draw's; a transform that did not average would not
     X, truth = digits_dropout[0][600:900], digits[600:900]
     imp = copy.deepcopy(fitted)
+    imp.shrinkage_ = 0.0  # the imputer's mean of draws (within each column's observed range)
     train = imp.scaler_.transform(digits_dropout[0][:600])
     centre = torch.as_tensor(np.nanmean(train, axis=0), dtype=torch.float32)
     imp.net_.module_.imputer = _SpreadImputer(centre)
@@ -314,11 +316,13 @@ def test_transform_averages_imputation_draws(fitted, digits, digits_dropout):
     # one draw is the imputer's forward pass with the fit's seed (the paper's
     # transform; one batch of rows, as transform draws batch by batch)
     imp = copy.deepcopy(fitted)
+    imp.shrinkage_ = 0.0
     X = X[: imp.batch_size]
     (Xi, _) = _batch(imp, X)
     imp.net_._set_training(False)
     with torch.no_grad(), seeded(imp._seed, imp.device_):
         single = imp.net_.module_(Xi["x"], Xi["mask"]).double().numpy()
+    single = np.where(Xi["mask"].numpy() > 0, single, np.clip(single, *imp.fill_range_))
     np.testing.assert_allclose(imp.set_params(imputation_draws=1).transform(X),
                                imp.scaler_.inverse_transform(single), rtol=1e-6, atol=1e-6)
 
@@ -326,6 +330,7 @@ def test_transform_averages_imputation_draws(fitted, digits, digits_dropout):
 def test_mean_of_draws_is_repeatable_and_keeps_observed_entries(fitted, digits_dropout):
     X = digits_dropout[0][600:700]
     imp = copy.deepcopy(fitted).set_params(imputation_draws=7)
+    imp.shrinkage_ = 0.0
     first, second = imp.transform(X), imp.transform(X)
     np.testing.assert_array_equal(first, second)
     observed = ~np.isnan(X)
@@ -358,6 +363,62 @@ def test_reconstruction_trains_the_mean_of_draws_on_hidden_entries(digits, digit
     holes = np.isnan(X_missing[1200:])
     mean_mse = ((np.where(holes, mean_fill, X_missing[1200:]) - digits[1200:])[holes] ** 2).mean()
     assert errors[50.0] < min(errors[0.0], mean_mse)
+    assert imp.shrinkage_ < 0.5  # a trained imputer is trusted over the mean
+
+
+def test_shrinkage_moves_transform_to_the_mean_within_the_observed_range(fitted, digits_dropout):
+    X_train, X = digits_dropout[0][:600], digits_dropout[0][600:700]
+    holes = np.isnan(X)
+    imp = copy.deepcopy(fitted)
+    mean = np.where(holes, np.nanmean(X_train, axis=0), X)
+    imp.shrinkage_ = 1.0
+    np.testing.assert_allclose(imp.transform(X), mean, atol=1e-5)
+    imp.shrinkage_ = 0.0
+    own = imp.transform(X)
+    imp.shrinkage_ = 0.25
+    expected = np.where(holes, np.clip(own + 0.25 * (mean - own), *_range(X_train)), X)
+    np.testing.assert_allclose(imp.transform(X), expected, atol=1e-5)
+    # each feature stays within what fit observed (the border pixels of the
+    # digits are always 0: imputed 0 exactly)
+    low, high = _range(X_train)
+    inside = (own >= low - 1e-9) & (own <= high + 1e-9)
+    assert inside[holes].all()
+    assert np.all(own[holes & (high == 0)] == 0)
+
+
+def _range(X):
+    return np.nanmin(X, axis=0), np.nanmax(X, axis=0)
+
+
+def test_auto_shrinkage_distrusts_an_imputer_that_guesses(fitted, digits, digits_dropout):
+    # an imputer that fills with noise is worse than the mean: the fitted
+    # least-squares weight of its guess is about 0, so transform is close to
+    # the mean imputation; a fixed shrinkage is taken as given
+    X_train = digits_dropout[0][:600]
+    imp = copy.deepcopy(fitted)
+    imp.net_.module_.imputer = _NoiseImputer()
+    imp._fit_shrinkage(*_scaled(imp, X_train))
+    assert imp.shrinkage_ > 0.9
+    X, truth = digits_dropout[0][600:900], digits[600:900]
+    holes = np.isnan(X)
+    mean_mse = ((np.where(holes, np.nanmean(X_train, axis=0), X) - truth)[holes] ** 2).mean()
+    assert _hidden_mse(imp, X, truth) < 1.02 * mean_mse
+    imp.shrinkage_ = 0.0
+    assert _hidden_mse(imp, X, truth) > 1.5 * mean_mse
+    fixed = MisGANImputer(shrinkage=0.3, epochs=1, **{k: v for k, v in SMALL.items()})
+    assert fixed.fit(X_train[:100]).shrinkage_ == 0.3
+
+
+class _NoiseImputer(torch.nn.Module):
+    """Fills the holes with uniform noise: a guess worse than the mean."""
+
+    def forward(self, x, mask, omega):
+        return x * mask + omega * (1.0 - mask)
+
+
+def _scaled(imp, X):
+    observed = ~np.isnan(X)
+    return np.where(observed, imp.scaler_.transform(X), 0.0), observed
 
 
 def test_auto_epochs_give_about_the_same_rows_whatever_the_data_size():
