@@ -205,7 +205,10 @@ def feature_extractor(quick):
 
     path = Path(tempfile.gettempdir()) / f"sklimpute_misgan_fid{'_quick' if quick else ''}.pkl"
     if path.exists():
-        return pickle.loads(path.read_bytes())
+        try:
+            return pickle.loads(path.read_bytes())
+        except (AttributeError, ImportError, pickle.UnpicklingError):
+            path.unlink()  # written by an older sklimpute (a class moved): train again
     X, y = load_mnist()
     fe = train_feature_extractor(X, y, SHAPE, epochs=2 if quick else 10, random_state=0)
     path.write_bytes(pickle.dumps(fe))
