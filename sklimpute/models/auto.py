@@ -362,8 +362,11 @@ class AutoImputer(CategoricalMixin, BaseImputer):
         est = _with_settings(est, self.shape, seed)
         try:
             with warnings.catch_warnings():
-                # a table's column left without values by the hidden entries
+                # a table's column left without values by the hidden entries;
+                # the missForest-style default stops after FOREST_ROUNDS rounds
+                # by design
                 warnings.filterwarnings("ignore", message=".*without any observed value")
+                warnings.filterwarnings("ignore", message=r"\[IterativeImputer\] Early stopping")
                 est.fit(X)
         except Exception as exc:
             exc.add_note(f"(raised by AutoImputer's candidate {name!r}, {type(est).__name__})")
