@@ -13,10 +13,11 @@ SAMPLERS = [name for name, e in REGISTRY.items() if hasattr(e.cls, "sample_imput
 
 
 def test_which_imputers_draw():
-    # a deterministic filter and the single-image method do not; every
-    # generative model and matrix completion (its noise model) do
-    assert set(REGISTRY) - set(SAMPLERS) == {"inpainting", "single_image"}
-    for name in ("inpainting", "single_image"):
+    # a deterministic filter, the single-image method and the chooser among
+    # other imputers do not; every generative model and matrix completion
+    # (its noise model) do
+    assert set(REGISTRY) - set(SAMPLERS) == {"inpainting", "single_image", "auto"}
+    for name in ("inpainting", "single_image", "auto"):
         with pytest.raises(ValueError, match="cannot draw imputations"):
             check_can_draw(REGISTRY[name].cls())
 

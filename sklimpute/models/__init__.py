@@ -11,6 +11,9 @@ tests and its docs page.
 
 from dataclasses import dataclass, field
 
+from sklearn.impute import KNNImputer, SimpleImputer
+
+from .auto import AutoImputer
 from .gain import GAINImputer
 from .gaussian import GaussianImputer
 from .glow import GlowImputer
@@ -113,3 +116,8 @@ register(MisGANImputer, "misgan", test_params=dict(epochs=3, latent_dim=16, impu
 # the digits within a test's budget (docs/methods/vsae.rst); beta=0.1 does not
 register(VSAEImputer, "vsae", test_params=dict(epochs=20, warmup_epochs=5, beta=0.1),
          test_grid={"latent_dim": [8, 20]})
+# chooses among other imputers by their held-out error; the common tests run
+# it with two quick candidates (its defaults fit four, a forest among them)
+register(AutoImputer, "auto",
+         test_params=dict(candidates=[("mean", SimpleImputer()), ("knn", KNNImputer())]),
+         test_grid={"holdout": [0.1, 0.2]})
