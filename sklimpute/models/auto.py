@@ -443,7 +443,7 @@ class AutoImputer(CategoricalMixin, BaseImputer):
                 print(f"[AutoImputer] {n}: held-out error {e:.4g} "
                       f"({self.fit_seconds_[n]:.2f} s)")
             used = {names[c]: int((choice == c).sum()) for c in sorted(set(choice.tolist()))}
-            print(f"[AutoImputer] chosen: " + ", ".join(f"{n} ({k} feature(s))"
+            print("[AutoImputer] chosen: " + ", ".join(f"{n} ({k} feature(s))"
                                                        for n, k in used.items()))
         return self
 
