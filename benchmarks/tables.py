@@ -148,12 +148,20 @@ def main(argv=None):
                         help="take the MCAR rows from results/compare_all.csv (same protocol)")
     parser.add_argument("--quick", action="store_true", help="one table, one seed, 30%%, a temp folder")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--report-only", action="store_true",
+                        help="rewrite tables.md from tables.csv and tables_run.json, running nothing")
     args = parser.parse_args(argv)
     out = Path(tempfile.mkdtemp()) if args.quick else args.out
     out.mkdir(parents=True, exist_ok=True)
     csv, run_file = out / "tables.csv", out / "tables_run.json"
     command = "python benchmarks/tables.py " + " ".join(argv if argv is not None else sys.argv[1:])
     runs = [] if args.quick or not run_file.exists() else json.loads(run_file.read_text())["runs"]
+    skip = {s for s in args.skip.split(",") if s}
+    if args.report_only:
+        results = pd.read_csv(csv)
+        (out / "tables.md").write_text(report(results, runs, ", ".join(sorted(skip))))
+        print(summary(results).to_string())
+        return
     tables = args.tables.split(",")[:1] if args.quick else args.tables.split(",")
     mechanisms = [m for m in args.mechanisms.split(",") if m]
     if args.mcar_from_compare_all:
@@ -161,7 +169,6 @@ def main(argv=None):
         old = old[old["data"].isin(tables) & (old["mechanism"] == "mcar")]
         merge_results(csv, old, KEYS)
         mechanisms = [m for m in mechanisms if m != "mcar"]
-    skip = {s for s in args.skip.split(",") if s}
     methods = set(args.methods.split(",")) if args.methods else None
     cells = build_cells(tables, mechanisms, methods,
                         seeds=(0,) if args.quick else [int(s) for s in args.seeds.split(",")],
