@@ -38,6 +38,7 @@ from sklimpute.benchmark import (
     frame_markdown,
     load_split_data,
     make_split,
+    observed_standardization,
     mae,
     merge_results,
     output_dir,
@@ -66,9 +67,13 @@ def run(task):
     X_train, X_test_m, X_test, hidden = make_split(X, mechanism=mechanism, rate=rate,
                                                    shape=shape, seed=seed)
     est = AutoImputer(random_state=seed, **VARIANTS[variant])
+    # the harness's footing (run_cell): standardized with the observed entries
+    center, scale = observed_standardization(X_train)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        out, fit_s, transform_s = fit_transform_timed(est, X_train, X_test_m)
+        out, fit_s, transform_s = fit_transform_timed(est, (X_train - center) / scale,
+                                                      (X_test_m - center) / scale)
+    out = out * scale + center
     chosen = est.chosen_ if est.per_column else [est.chosen_] * X.shape[1]
     chosen = pd.Series(chosen).value_counts()
     return dict(variant=variant, data=data, mechanism=mechanism, rate=rate, seed=seed,
