@@ -25,10 +25,10 @@ import warnings
 import numpy as np
 import torch
 from sklearn.utils._param_validation import Interval, StrOptions
-from torch import nn
 
 from ..categorical import CATEGORICAL_FEATURES_CONSTRAINT, CategoricalMixin
 from ..deep import DeepImputer
+from ..scaling import observed_range
 from ..training import HIDE_PATTERNS, VALID_HIDE_RATE, hide_rate_from, seeded
 from .misgan_nets import (ImputerModule, MisGANCritics, MisGANGenerators, MisGANNet, critic,
                           critic_loss, generator, gradient_penalty)
@@ -444,20 +444,14 @@ class MisGANImputer(CategoricalMixin, DeepImputer):
 
         The shrinkage is fitted on observed entries of training rows hidden
         the way the ``reconstruction`` term hides them (``hide_pattern``):
-        with ``d`` the imputer's
-        mean of draws minus the column mean and ``e`` the true value minus
-        the column mean, the weight of the imputer is ``<d, e> / <d, d>``
-        clipped to [0, 1], the least-squares weight; the shrinkage is one
-        minus it.
+        with ``d`` the imputer's mean of draws minus the column mean and
+        ``e`` the true value minus the column mean, the weight of the
+        imputer is ``<d, e> / <d, d>`` clipped to [0, 1], the least-squares
+        weight; the shrinkage is one minus it.
         """
         Xs, obs = self._rows(X, observed, STATISTICS_ROWS, self._seed)
-        counts = obs.sum(axis=0)
-        mean = np.where(obs, Xs, 0.0).sum(axis=0) / np.maximum(counts, 1)
-        low = np.where(obs, Xs, np.inf).min(axis=0)
-        high = np.where(obs, Xs, -np.inf).max(axis=0)
-        empty = counts == 0
-        self.fill_mean_ = np.where(empty, 0.0, mean)
-        self.fill_range_ = np.stack([np.where(empty, -np.inf, low), np.where(empty, np.inf, high)])
+        self.fill_mean_ = np.where(obs, Xs, 0.0).sum(axis=0) / np.maximum(obs.sum(axis=0), 1)
+        self.fill_range_ = np.stack(observed_range(Xs, obs, None))  # per feature, not per channel
         if self.shrinkage != "auto":
             self.shrinkage_ = float(self.shrinkage)
             return
