@@ -33,12 +33,11 @@ import pandas as pd
 from sklimpute import AutoImputer
 from sklimpute.benchmark import (
     command_line,
-    fit_transform_timed,
+    fit_transform_standardized,
     limit_threads,
     frame_markdown,
     load_split_data,
     make_split,
-    observed_standardization,
     mae,
     merge_results,
     output_dir,
@@ -67,13 +66,9 @@ def run(task):
     X_train, X_test_m, X_test, hidden = make_split(X, mechanism=mechanism, rate=rate,
                                                    shape=shape, seed=seed)
     est = AutoImputer(random_state=seed, **VARIANTS[variant])
-    # the harness's footing (run_cell): standardized with the observed entries
-    center, scale = observed_standardization(X_train)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings():  # the harness's footing (run_cell)
         warnings.simplefilter("ignore")
-        out, fit_s, transform_s = fit_transform_timed(est, (X_train - center) / scale,
-                                                      (X_test_m - center) / scale)
-    out = out * scale + center
+        out, fit_s, transform_s = fit_transform_standardized(est, X_train, X_test_m)
     chosen = est.chosen_ if est.per_column else [est.chosen_] * X.shape[1]
     chosen = pd.Series(chosen).value_counts()
     return dict(variant=variant, data=data, mechanism=mechanism, rate=rate, seed=seed,

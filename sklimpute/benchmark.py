@@ -40,6 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 try:  # peak memory of a cell's process; Unix only
@@ -51,6 +52,7 @@ from . import datasets
 from ._version import __version__
 from .metrics import mae, rmse
 from .models import REGISTRY
+from .reporting import format_pm, frame_markdown, markdown_table, pm
 from .simulate import make_missing
 
 __all__ = [
@@ -338,25 +340,42 @@ def fit_transform_timed(est, X_fit, X=None):
 
 
 def observed_standardization(X):
-    """Per-column mean and standard deviation of the observed entries of ``X``.
+    """Per-column mean and scale of the observed entries of ``X``: a ``StandardScaler``'s.
 
-    Columns without spread (or without observed entries) get mean 0 and
-    scale 1.
+    scikit-learn's ``StandardScaler`` skips NaN; a column without spread gets
+    scale 1, one without observed entries mean 0 and scale 1.
 
     Examples
     --------
     >>> import numpy as np
     >>> observed_standardization(np.array([[1.0, 5.0], [3.0, np.nan], [np.nan, 5.0]]))
-    (array([2., 0.]), array([1., 1.]))
+    (array([2., 5.]), array([1., 1.]))
     """
-    X = np.asarray(X, dtype=np.float64)
-    seen = ~np.isnan(X)
-    n = seen.sum(axis=0)
-    filled = np.where(seen, X, 0.0)
-    mean = filled.sum(axis=0) / np.maximum(n, 1)
-    sd = np.sqrt(np.where(seen, (X - mean) ** 2, 0.0).sum(axis=0) / np.maximum(n, 1))
-    flat = ~(sd > 0)
-    return np.where(flat, 0.0, mean), np.where(flat, 1.0, sd)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a column without observed entries
+        scaler = StandardScaler().fit(np.asarray(X, dtype=np.float64))
+    return np.nan_to_num(scaler.mean_, nan=0.0), np.nan_to_num(scaler.scale_, nan=1.0)
+
+
+def fit_transform_standardized(est, X_fit, X):
+    """:func:`fit_transform_timed` on a table standardized with ``X_fit``'s observed entries.
+
+    The output is mapped back to the input's units (what a
+    ``StandardScaler`` before the imputer and its inverse after it give).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.impute import SimpleImputer
+    >>> X = np.array([[1.0, 10.0], [3.0, np.nan], [np.nan, 30.0]])
+    >>> imp = SimpleImputer(strategy="constant", fill_value=0.0)
+    >>> fit_transform_standardized(imp, X, X)[0].tolist()  # 0 is the observed mean
+    [[1.0, 10.0], [3.0, 20.0], [2.0, 30.0]]
+    """
+    center, scale = observed_standardization(X_fit)
+    out, fit_s, transform_s = fit_transform_timed(est, (X_fit - center) / scale,
+                                                  (X - center) / scale)
+    return out * scale + center, fit_s, transform_s
 
 
 def run_cell(cell):
@@ -382,12 +401,10 @@ def run_cell(cell):
     row = dict(method=cell.method, data=cell.data, mechanism=cell.mechanism, rate=cell.rate,
                seed=cell.seed, n_train=cell.n_train or 0, train_rows=len(X_train))
     est = cell.factory(shape, cell.seed)
-    center, scale = 0.0, 1.0
     if shape is None:
-        center, scale = observed_standardization(X_train)
-    out, fit_s, transform_s = fit_transform_timed(est, (X_train - center) / scale,
-                                                  (X_test_m - center) / scale)
-    out = out * scale + center
+        out, fit_s, transform_s = fit_transform_standardized(est, X_train, X_test_m)
+    else:
+        out, fit_s, transform_s = fit_transform_timed(est, X_train, X_test_m)
     if out.shape != X_test.shape:
         raise ValueError(f"{cell.method} returned {out.shape}, expected {X_test.shape} "
                          "(a dropped all-missing feature?)")
@@ -556,113 +573,6 @@ def run_cells(cells, *, jobs=1, timeout=600, threads=1, log=print):
 
     _run(run_cell, cells, jobs, timeout, threads, done)
     return pd.DataFrame(rows)
-
-
-def format_pm(mean, std, digits=4):
-    """``"0.0123 ± 0.0004"``; a lone value (no spread) without the ``±``.
-
-    Examples
-    --------
-    >>> format_pm(0.01234, 0.0004), format_pm(0.5, float("nan"))
-    ('0.0123 ± 0.0004', '0.5000')
-    """
-    if not np.isfinite(mean):
-        return ""
-    if std is None or not np.isfinite(std) or std == 0:
-        return f"{mean:.{digits}f}"
-    return f"{mean:.{digits}f} ± {std:.{digits}f}"
-
-
-def pm(values, digits=4, ddof=1):
-    """:func:`format_pm` of the mean and standard deviation of ``values``.
-
-    ``ddof`` is numpy's (1: the sample standard deviation); one value is
-    written alone.
-
-    Examples
-    --------
-    >>> pm([0.1, 0.2, 0.3], digits=2), pm([0.25], digits=2)
-    ('0.20 ± 0.10', '0.25')
-    """
-    values = np.asarray(values, dtype=float)
-    std = values.std(ddof=ddof) if len(values) > 1 else np.nan
-    return format_pm(values.mean() if len(values) else np.nan, std, digits)
-
-
-def markdown_table(results, *, rows, columns="method", value="mae", best="min", digits=4,
-                   column_order=None):
-    """A Markdown table of ``value`` (mean ± std over seeds), the best of each row in bold.
-
-    Parameters
-    ----------
-    results : DataFrame
-        Rows of :func:`run_cells` (failed cells are shown by their status).
-    rows : str or list of str
-        Columns of ``results`` that make a table row (e.g. ``["data", "rate"]``).
-    columns : str, default="method"
-        The column whose values become the table's columns.
-    value : str, default="mae"
-    best : {"min", "max", None}, default="min"
-    digits : int, default=4
-    column_order : list or None
-        Order (and selection) of the table's columns.
-
-    Returns
-    -------
-    table : str
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> df = pd.DataFrame({"method": ["a", "b", "a", "b"], "rate": [0.2, 0.2, 0.2, 0.2],
-    ...                    "seed": [0, 0, 1, 1], "mae": [1.0, 2.0, 1.2, 2.0]})
-    >>> print(markdown_table(df, rows="rate"), end="")
-    | rate | a | b |
-    |---|---|---|
-    | 0.2 | **1.1000 ± 0.1414** | 2.0000 |
-    """
-    rows = [rows] if isinstance(rows, str) else list(rows)
-    df = results.copy()
-    if "status" not in df:
-        df["status"] = "ok"
-    ok = df[df["status"] == "ok"]
-    stats = ok.groupby(rows + [columns])[value].agg(["mean", "std"])
-    failed = df[df["status"] != "ok"].groupby(rows + [columns])["status"].first()
-    cols = column_order or list(dict.fromkeys(df[columns]))
-    keys = list(dict.fromkeys(map(tuple, df[rows].itertuples(index=False))))
-    lines = ["| " + " | ".join(rows + [str(c) for c in cols]) + " |", "|" + "---|" * (len(rows) + len(cols))]
-    for key in keys:
-        means = {c: stats["mean"].get(key + (c,), np.nan) for c in cols}
-        finite = [m for m in means.values() if np.isfinite(m)]
-        target = (min(finite) if best == "min" else max(finite)) if finite and best else None
-        cells = []
-        for c in cols:
-            m = means[c]
-            if np.isfinite(m):
-                text = format_pm(m, stats["std"].get(key + (c,), np.nan), digits)
-                cells.append(f"**{text}**" if m == target else text)
-            else:
-                cells.append(failed.get(key + (c,), ""))
-        lines.append("| " + " | ".join([str(k) for k in key] + cells) + " |")
-    return "\n".join(lines) + "\n"
-
-
-def frame_markdown(frame, index=False):
-    """A DataFrame as a Markdown table, its cells as they are (strings or ``str()``).
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> print(frame_markdown(pd.DataFrame({"a": [1], "b": ["x"]})), end="")
-    | a | b |
-    |---|---|
-    | 1 | x |
-    """
-    if index:
-        frame = frame.reset_index()
-    lines = ["| " + " | ".join(map(str, frame.columns)) + " |", "|" + "---|" * frame.shape[1]]
-    lines += ["| " + " | ".join(map(str, row)) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join(lines) + "\n"
 
 
 def script_parser(doc, *, jobs=1, seeds=None, methods=None):
