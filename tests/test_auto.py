@@ -34,7 +34,8 @@ def _linear_and_nonlinear(n=400, seed=0):
 
 
 def _two():
-    return [("gaussian", GaussianImputer(ridge=0.01, max_iter=50)), ("knn", KNNImputer())]
+    # one Gaussian: the linear model (a mixture would also follow the square)
+    return [("gaussian", GaussianImputer(n_components=1, ridge=0.01, max_iter=50)), ("knn", KNNImputer())]
 
 
 def test_per_column_takes_the_linear_model_for_linear_columns_and_neighbours_for_the_square():
@@ -51,7 +52,7 @@ def test_per_column_takes_the_linear_model_for_linear_columns_and_neighbours_for
     out = auto.transform(Xm)
     alone = {name: _mae(clone(est).fit(Xm).transform(Xm), X, hidden) for name, est in _two()}
     assert _mae(out, X, hidden) < 0.95 * min(alone.values())
-    gauss = GaussianImputer(ridge=0.01, max_iter=50).fit(Xm).transform(Xm)
+    gauss = GaussianImputer(n_components=1, ridge=0.01, max_iter=50).fit(Xm).transform(Xm)
     knn = KNNImputer().fit(Xm).transform(Xm)
     assert _mae(out, X, hidden, [4]) < 0.7 * _mae(gauss, X, hidden, [4])
     assert _mae(out, X, hidden, [0, 1, 2, 3]) < 0.7 * _mae(knn, X, hidden, [0, 1, 2, 3])
@@ -61,7 +62,7 @@ def test_one_choice_for_the_table_is_the_best_candidate_there():
     X = _linear_and_nonlinear()[:, :4]  # linear only: the Gaussian model's case
     Xm, hidden = _holes(X, 0.3, 2)
     cands = [("mean", SimpleImputer()), ("knn", KNNImputer()),
-             ("gaussian", GaussianImputer(ridge=0.01, max_iter=50))]
+             ("gaussian", GaussianImputer(n_components=1, ridge=0.01, max_iter=50))]
     auto = AutoImputer(cands, per_column=False, random_state=0).fit(Xm)
     assert auto.chosen_ == "gaussian"
     assert set(auto.estimators_) == {"gaussian"}

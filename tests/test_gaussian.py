@@ -29,7 +29,7 @@ def _true_conditional_mean(x, mean, cov):
 def test_em_recovers_the_gaussian_and_its_conditional_means():
     X, mean, cov = _gaussian(4000)
     X_missing, hidden = make_missing(X, "mcar", 0.3, random_state=0)
-    imp = GaussianImputer(ridge=0.0, tol=1e-6, random_state=0).fit(X_missing)
+    imp = GaussianImputer(n_components=1, ridge=0.0, tol=1e-6, random_state=0).fit(X_missing)
     scale = imp.scaler_.scale_
     fitted_cov = imp.covariance_ * np.outer(scale, scale)
     fitted_mean = imp.scaler_.inverse_transform(imp.mean_[None])[0]
@@ -61,7 +61,7 @@ def test_draws_follow_the_conditional_law():
     X = rng.multivariate_normal([0, 0], [[1, 0.8], [0.8, 1]], size=3000)
     X_missing = X.copy()
     X_missing[:1000, 1] = np.nan
-    imp = GaussianImputer(ridge=0.0, random_state=0).fit(X_missing)
+    imp = GaussianImputer(n_components=1, ridge=0.0, random_state=0).fit(X_missing)
     draws = imp.sample_imputations(X_missing[:1000], n_draws=200, random_state=0)
     assert draws.shape == (200, 1000, 2)
     assert np.array_equal(draws[:, :, 0], np.broadcast_to(X_missing[:1000, 0], (200, 1000)))
@@ -78,8 +78,8 @@ def test_draws_follow_the_conditional_law():
 def test_auto_ridge_shrinks_more_with_fewer_rows():
     X, _, _ = _gaussian(3000, seed=1, d=15)
     X_missing, _ = make_missing(X, "mcar", 0.3, random_state=0)
-    few = GaussianImputer(random_state=0).fit(X_missing[:25])
-    many = GaussianImputer(random_state=0).fit(X_missing)
+    few = GaussianImputer(n_components=1, random_state=0).fit(X_missing[:25])
+    many = GaussianImputer(n_components=1, random_state=0).fit(X_missing)
     assert few.ridge_ > many.ridge_
     assert few.ridge_path_.shape == few.holdout_errors_.shape
     assert few.ridge_ == few.ridge_path_[np.argmin(few.holdout_errors_)]
@@ -92,7 +92,7 @@ def test_collinear_features_without_ridge():
     X_missing, hidden = make_missing(X, "mcar", 0.2, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        out = GaussianImputer(ridge=0.0, max_iter=50).fit_transform(X_missing)
+        out = GaussianImputer(n_components=1, ridge=0.0, max_iter=50).fit_transform(X_missing)
     assert np.isfinite(out).all()
     assert np.abs(out - X)[hidden].mean() < 0.5 * np.abs(X[hidden]).mean()
 
@@ -101,4 +101,98 @@ def test_convergence_warning():
     X, _, _ = _gaussian(100)
     X_missing, _ = make_missing(X, "mcar", 0.3, random_state=0)
     with pytest.warns(ConvergenceWarning, match="max_iter=1"):
-        GaussianImputer(ridge=0.1, max_iter=1).fit(X_missing)
+        GaussianImputer(n_components=1, ridge=0.1, max_iter=1).fit(X_missing)
+
+
+def _two_clusters(n, seed=0, d=6):
+    # two groups whose features follow one factor with different loadings
+    # (opposite correlations between the two halves of the features): one
+    # Gaussian sees them blurred together, a mixture of two sees each group
+    rng = np.random.RandomState(seed)
+    sign = np.where(rng.rand(n) < 0.4, 1.0, -1.0)
+    loading = np.where(sign[:, None] > 0, np.linspace(1.0, -1.0, d)[None], 1.0)
+    X = 1.5 * sign[:, None] + rng.normal(size=(n, 1)) * loading
+    return X + 0.2 * rng.normal(size=(n, d)), sign
+
+
+def test_the_hole_block_pass_is_exact():
+    # conditional means, their covariances and the responsibilities of a
+    # mixture, against the textbook formulas row by row
+    from scipy.stats import multivariate_normal
+
+    from sklimpute.models.gaussian import _mixture_pass
+
+    rng = np.random.RandomState(0)
+    n, d = 40, 5
+    Z = rng.normal(size=(n, d))
+    obs = rng.rand(n, d) > 0.5
+    A = rng.normal(size=(2, d, d))
+    covs = A @ A.transpose(0, 2, 1) + 0.5 * np.eye(d)
+    means = rng.normal(size=(2, d))
+    weights = np.array([0.3, 0.7])
+    out, resp, stats = _mixture_pass(Z, obs, means, covs, np.log(weights), statistics=True)
+    for i in range(n):
+        o, m = obs[i], ~obs[i]
+        logp = [np.log(w) + (multivariate_normal(means[k][o], covs[k][np.ix_(o, o)]).logpdf(Z[i, o])
+                             if o.any() else 0.0) for k, w in enumerate(weights)]
+        r = np.exp(np.array(logp) - max(logp))
+        np.testing.assert_allclose(resp[i], r / r.sum(), atol=1e-10)
+        fills = [means[k][m] + covs[k][np.ix_(m, o)] @ np.linalg.solve(
+            covs[k][np.ix_(o, o)], Z[i, o] - means[k][o]) for k in range(2)]
+        np.testing.assert_allclose(out[i, m], resp[i] @ np.array(fills), atol=1e-10)
+        np.testing.assert_array_equal(out[i, o], Z[i, o])
+    # the summed conditional covariances: zero outside the holes of a row
+    assert np.allclose(stats[3].sum(axis=0)[~(~obs).any(axis=0)], 0.0)
+
+
+def test_a_mixture_beats_one_gaussian_on_two_groups():
+    from sklimpute.models.gaussian import _mixture_pass
+
+    d = 6
+    X, sign = _two_clusters(600, d=d)
+    X_missing, hidden = make_missing(X, "mcar", 0.3, random_state=0)
+    # the imputation of the true model, the best there is
+    loadings = np.stack([np.linspace(1.0, -1.0, d), np.ones(d)])
+    covs = loadings[:, :, None] * loadings[:, None, :] + 0.04 * np.eye(d)
+    truth = _mixture_pass(np.nan_to_num(X_missing), ~np.isnan(X_missing),
+                          np.array([[1.5] * d, [-1.5] * d]), covs, np.log([0.4, 0.6]))[0]
+    err_truth = np.abs(truth - X)[hidden].mean()
+    one = GaussianImputer(n_components=1, random_state=0).fit_transform(X_missing)
+    imp = GaussianImputer(n_components="auto", random_state=0).fit(X_missing)
+    err_one = np.abs(one - X)[hidden].mean()
+    err_auto = np.abs(imp.transform(X_missing) - X)[hidden].mean()
+    assert err_one > 1.15 * err_truth
+    assert err_auto < 1.05 * err_truth
+    assert imp.n_components_ >= 2
+    assert imp.means_.shape == (imp.n_components_, d)
+    assert imp.covariances_.shape == (imp.n_components_, d, d)
+    np.testing.assert_allclose(imp.weights_.sum(), 1.0)
+    assert imp.components_path_[0] == 1
+    assert imp.components_errors_.shape == imp.components_path_.shape
+    fixed = GaussianImputer(n_components=2, random_state=0).fit(X_missing)
+    assert fixed.n_components_ == 2 and fixed.components_path_ is None
+    assert sorted(np.round(fixed.weights_, 1)) == [0.4, 0.6]
+    assert np.abs(fixed.transform(X_missing) - X)[hidden].mean() < 1.05 * err_truth
+
+
+def test_auto_keeps_one_gaussian_on_gaussian_data():
+    X, _, _ = _gaussian(500, seed=2, d=6)
+    X_missing, _ = make_missing(X, "mcar", 0.3, random_state=0)
+    imp = GaussianImputer(n_components="auto", random_state=0).fit(X_missing)
+    assert imp.n_components_ == 1
+    np.testing.assert_allclose(imp.mean_, imp.means_[0])
+
+
+def test_mixture_draws_average_to_transform():
+    X, _ = _two_clusters(800, seed=1, d=4)
+    X_missing = X.copy()
+    X_missing[:300, 0] = np.nan  # the group shows in the other features
+    imp = GaussianImputer(n_components=2, random_state=0).fit(X_missing)
+    draws = imp.sample_imputations(X_missing[:300], n_draws=100, random_state=0)
+    assert np.array_equal(draws[:, :, 1:], np.broadcast_to(X_missing[:300, 1:], (100, 300, 3)))
+    # the mean of the draws is the posterior mean (transform) within a few
+    # standard errors
+    gap = np.abs(draws[:, :, 0].mean(axis=0) - imp.transform(X_missing[:300])[:, 0])
+    assert gap.mean() < 0.1
+    again = imp.sample_imputations(X_missing[:300], n_draws=100, random_state=0)
+    np.testing.assert_array_equal(draws, again)

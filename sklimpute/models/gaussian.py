@@ -1,18 +1,22 @@
-"""A multivariate normal model of the rows, fitted by EM: the classical generative imputer.
+"""A (mixture of) multivariate normal model(s) of the rows, fitted by EM: the classical generative imputer.
 
-The rows are modelled as draws from one Gaussian ``N(mean, covariance)``. Its
-parameters are estimated from the incomplete data by the EM algorithm (each
-E-step completes every row with its conditional mean given its observed
-entries and adds the conditional covariance of its holes; each M-step
-re-estimates the mean and the covariance), with a ridge on the covariance's
-diagonal that keeps it well conditioned when rows are few. A hole is then
-imputed with its conditional mean, the best linear prediction from the
-row's observed entries, and drawn from its conditional distribution for
-multiple imputation.
+The rows are modelled as draws from one Gaussian ``N(mean, covariance)``, or
+from a mixture of several. The parameters are estimated from the incomplete
+data by the EM algorithm (each E-step weighs each row's components by their
+likelihood for its observed entries, completes the row with each
+component's conditional mean and adds the conditional covariance of its
+holes; each M-step re-estimates the weights, means and covariances), with a
+ridge on the covariances' diagonals that keeps them well conditioned when
+rows are few. A hole is then imputed with its posterior mean (the
+conditional means of the components, weighted by their responsibilities for
+the row) and drawn from its conditional distribution for multiple
+imputation.
 
-All the rows of a batch are solved at once: each row's system is made
-full-size by putting the identity where its holes are, so that one batched
-inversion serves rows with any pattern of holes.
+All the rows of a batch are solved at once from each component's precision
+matrix: a row needs only the block of its holes, padded with the identity
+to the batch's most holes (rows are batched in order of their number of
+holes), so one batched factorisation serves rows with any pattern of holes
+and costs little where the holes are few.
 """
 
 import numbers
@@ -37,88 +41,188 @@ AUTO_HOLDOUT = 0.1
 AUTO_RIDGES = (1.0, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001)
 #: the path stops after this many ridges in a row worse than the best one
 AUTO_PATIENCE = 2
+#: the numbers of components ``n_components="auto"`` chooses from
+AUTO_COMPONENTS = (1, 2, 4, 8, 16)
+#: ``n_components="auto"`` tries at most one component per this many rows
+MIN_ROWS_PER_COMPONENT = 20
+#: ``n_components="auto"`` keeps the fewest components whose held-out error
+#: is within this share of the best one's (more must clearly pay)
+AUTO_COMPONENTS_TOLERANCE = 0.01
+#: ``n_components="auto"``: each number of components tries these multiples of
+#: the one Gaussian's ridge, in this order, until one is worse than the last
+AUTO_COMPONENT_RIDGES = (10.0, 3.0, 1.0)
+#: at most this many EM iterations per fit along the ``n_components="auto"`` path
+AUTO_COMPONENTS_MAX_ITER = 50
 #: EM's ``tol`` along the ``ridge="auto"`` path (only its ranking of ridges matters)
 AUTO_TOL = 1e-2
 #: values per batched array: rows per chunk = this // n_features ** 2
 _CHUNK_VALUES = 2**22
 
 
-def _chunks(n, d):
-    step = max(1, _CHUNK_VALUES // max(d * d, 1))
-    return [slice(i, min(i + step, n)) for i in range(0, n, step)]
+def _chunks(holes, d, values=_CHUNK_VALUES):
+    """``(slice, m)`` chunks of rows sorted by ``holes`` (ascending), about ``values`` numbers each.
 
-
-def _factor(obs, cov):
-    """Cholesky factors of ``cov`` restricted to each row's observed entries.
-
-    ``obs`` is a ``(rows, d)`` boolean tensor. Each row's observed block of
-    ``cov`` is completed to a full matrix with the identity on its holes (no
-    coupling between the two): one batched factorisation serves every
-    pattern of holes, and solving with it gives the solution of the
-    observed block there and the right-hand side itself on the holes.
+    ``m`` is the most holes of a row of the chunk; a row costs ``m * m + d``.
     """
-    o = obs.to(cov.dtype)
-    A = cov * (o[:, :, None] * o[:, None, :])
-    A.diagonal(dim1=1, dim2=2).add_(1.0 - o)
-    L, info = torch.linalg.cholesky_ex(A)
-    if bool(info.any()):  # singular (ridge=0 on collinear data): a tiny jitter
-        jitter = 1e-10 * float(torch.diagonal(cov).mean()) + 1e-300
-        A.diagonal(dim1=1, dim2=2).add_(jitter * o)
-        L = torch.linalg.cholesky(A)
-    return L
+    holes = np.asarray(holes, dtype=np.int64)
+    out, i = [], 0
+    while i < len(holes):
+        cost = np.arange(1, len(holes) - i + 1) * (holes[i:] ** 2 + d)
+        stop = i + max(1, int(np.searchsorted(cost, values, side="right")))
+        out.append((slice(i, stop), int(holes[stop - 1])))
+        i = stop
+    return out
 
 
-def _conditional(Z, obs, mean, cov, *, with_covariance=False):
-    """Conditional means of the holes of ``Z`` (holes hold anything) under ``N(mean, cov)``.
+def _precision(cov):
+    """The inverse of ``cov`` and its log-determinant.
 
-    Returns the completed rows (observed entries kept) and, with
-    ``with_covariance``, the sum over the rows of the conditional covariance
-    of their holes (zero on observed entries).
+    A singular ``cov`` (ridge=0 on collinear data) gets the smallest jitter
+    on its diagonal, from 1e-10 of its mean variance up, that factorises.
+    """
+    L, info = torch.linalg.cholesky_ex(cov)
+    jitter = 1e-10 * float(torch.diagonal(cov).mean()) + 1e-300
+    while int(info):
+        L, info = torch.linalg.cholesky_ex(cov + jitter * torch.eye(len(cov), dtype=cov.dtype))
+        jitter *= 100.0
+    return torch.cholesky_inverse(L), 2.0 * torch.log(torch.diagonal(L)).sum()
+
+
+def _hole_index(holes, m):
+    """Each row's hole positions, padded to ``m`` with ``n_features``.
+
+    Returns ``(index, valid)``; the padding points to an extra, zero feature.
+    """
+    counts = holes.sum(dim=1)
+    # a stable sort puts each row's holes first, in feature order
+    order = torch.argsort((~holes).to(torch.int8), dim=1, stable=True)[:, :m]
+    valid = torch.arange(m)[None, :] < counts[:, None]
+    return torch.where(valid, order, holes.shape[1]), valid
+
+
+def _mixture_pass(Z, obs, means, covs, log_weights, *, statistics=False):
+    """One pass over the rows under a mixture of Gaussians.
+
+    ``means`` ``(K, d)``, ``covs`` ``(K, d, d)``, ``log_weights`` ``(K,)``.
+    Each row's holes get the posterior mean of the mixture: the conditional
+    mean under each component, weighted by the component's responsibility
+    for the row given its observed entries. Returns the completed rows, the
+    responsibilities ``(n, K)`` and, with ``statistics``, the weighted
+    sufficient statistics of EM's M-step per component: the sums of the
+    responsibilities, of the completed rows, of their outer products and of
+    the conditional covariances of the holes.
+
+    Everything comes from each component's precision matrix ``P``: for a
+    row with holes ``M`` and centred observed entries ``e`` (0 on the
+    holes), the holes' conditional covariance is ``inv(P[M, M])``, their
+    conditional mean ``mean[M] - inv(P[M, M]) (P e)[M]``, and the
+    observed entries' log-density needs ``e' P e - (P e)[M]' inv(P[M, M])
+    (P e)[M]`` and ``logdet(cov) + logdet(P[M, M])``. One batched
+    factorisation of the rows' hole blocks (padded with the identity to the
+    chunk's most holes; rows are chunked in order of their number of holes)
+    serves every pattern, and costs little where the holes are few.
     """
     n, d = Z.shape
+    K = len(means)
     out = np.empty_like(Z)
-    total = np.zeros((d, d)) if with_covariance else None
-    cov_t, mean_t = torch.from_numpy(cov), torch.from_numpy(mean)
-    for s in _chunks(n, d):
-        o = torch.from_numpy(obs[s])
-        z = torch.from_numpy(Z[s])
-        L = _factor(o, cov_t)
-        centred = torch.where(o, z - mean_t, 0.0)
-        weights = torch.cholesky_solve(centred.unsqueeze(-1), L).squeeze(-1)
-        out[s] = torch.where(o, z, mean_t + weights @ cov_t).numpy()
-        if with_covariance:
-            # sum of the inverses of the observed blocks (zero on the holes):
-            # inv(A) = W^T W with W = inv(L), minus the identity of the holes
-            eye = torch.eye(d, dtype=cov_t.dtype).expand(L.shape)
-            W = torch.linalg.solve_triangular(L, eye, upper=False)
-            W = W.reshape(-1, d)
-            inv_sum = (W.T @ W).numpy()
-            inv_sum[np.diag_indices(d)] -= (~obs[s]).sum(axis=0)
-            total += (s.stop - s.start) * cov - cov @ inv_sum @ cov
-    return out, total
+    resp = np.ones((n, K))
+    stats = None
+    if statistics:
+        stats = (np.zeros(K), np.zeros((K, d)), np.zeros((K, d, d)), np.zeros((K, d, d)))
+    # one extra, zero feature that the padding of the hole index points to
+    means_t = torch.nn.functional.pad(torch.from_numpy(means), (0, 1))
+    precisions = []
+    for cov in torch.from_numpy(covs):
+        P, logdet = _precision(cov)
+        precisions.append((torch.nn.functional.pad(P, (0, 1, 0, 1)), logdet))
+    n_holes = (~obs).sum(axis=1)
+    by_holes = np.argsort(n_holes, kind="stable")
+    for s, m in _chunks(n_holes[by_holes], d, _CHUNK_VALUES // (K if statistics else 1)):
+        rows = by_holes[s]
+        o = torch.from_numpy(obs[rows])
+        idx, valid = _hole_index(~o, m)
+        z = torch.nn.functional.pad(torch.from_numpy(Z[rows]), (0, 1))
+        o = torch.nn.functional.pad(o, (0, 1), value=True)
+        eye = torch.diag_embed((~valid).to(z.dtype))  # the identity on the padding
+        fills, logliks, blocks = [], [], []
+        for k in range(K):
+            P, logdet = precisions[k]
+            e = torch.where(o, z - means_t[k], 0.0)
+            Pe = e @ P
+            b = torch.gather(Pe, 1, idx)
+            A = P[idx[:, :, None], idx[:, None, :]] + eye  # the hole blocks of P
+            L, info = torch.linalg.cholesky_ex(A)
+            if bool(info.any()):  # near-singular covariance (ridge=0 on collinear data)
+                scale = torch.diagonal(A, dim1=1, dim2=2).amax(dim=1)
+                A = A + torch.diag_embed((1e-10 * scale)[:, None] * valid)
+                L = torch.linalg.cholesky(A)
+            y = torch.cholesky_solve(b.unsqueeze(-1), L).squeeze(-1)
+            fill = z.scatter(1, idx, means_t[k][idx] - y)
+            fills.append(torch.where(o, z, fill)[:, :d])
+            if K > 1:  # log-density of the observed entries (up to a constant)
+                maha = (e * Pe).sum(dim=1) - (b * y).sum(dim=1)
+                logdet_obs = logdet + 2.0 * torch.log(torch.diagonal(L, dim1=1, dim2=2)).sum(dim=1)
+                logliks.append(log_weights[k] - 0.5 * (maha + logdet_obs))
+            if statistics:
+                blocks.append(torch.cholesky_inverse(L))
+        r = torch.softmax(torch.stack(logliks, dim=1), dim=1) if K > 1 else torch.ones(len(z), 1, dtype=z.dtype)
+        resp[rows] = r.numpy()
+        posterior = torch.einsum("nk,knd->nd", r, torch.stack(fills))
+        out[rows] = torch.where(o[:, :d], z[:, :d], posterior).numpy()
+        if statistics:
+            flat = (idx[:, :, None] * (d + 1) + idx[:, None, :]).reshape(-1)
+            for k in range(K):
+                rk, fill = r[:, k], fills[k]
+                cond = torch.zeros((d + 1) ** 2, dtype=z.dtype)
+                cond.index_add_(0, flat, (blocks[k] * rk[:, None, None]).reshape(-1))
+                stats[0][k] += float(rk.sum())
+                stats[1][k] += (rk @ fill).numpy()
+                stats[2][k] += ((fill * rk[:, None]).T @ fill).numpy()
+                stats[3][k] += cond.reshape(d + 1, d + 1)[:d, :d].numpy()
+    return out, resp, stats
 
 
-def _em(Z, obs, ridge, *, mean, cov, max_iter, tol):
-    """EM for ``N(mean, cov)`` from the observed entries, with ``ridge`` on the diagonal.
+def _conditional(Z, obs, mean, cov):
+    """Conditional means of the holes of ``Z`` (holes hold anything) under ``N(mean, cov)``."""
+    return _mixture_pass(Z, obs, mean[None], cov[None], np.zeros(1))[0]
 
-    Starts from ``mean``/``cov``; stops when the largest change of a mean or
-    covariance entry is at most ``tol`` (the data are standardised). Returns
-    ``mean, cov, n_iter, converged``.
+
+def _m_step(stats, ridge, means, covs, n):
+    """Means, covariances (``ridge`` on the diagonal) and log-weights from EM's statistics.
+
+    A component that no row belongs to any more keeps its parameters.
     """
-    n, d = Z.shape
-    eye = np.eye(d)
+    counts, sums, squares, cond = stats
+    d = means.shape[1]
+    means, covs = means.copy(), covs.copy()
+    for k, count in enumerate(counts):
+        if count <= 1e-8 * n:
+            continue
+        mean = sums[k] / count
+        cov = (squares[k] - count * np.outer(mean, mean) + cond[k]) / count + ridge * np.eye(d)
+        means[k], covs[k] = mean, 0.5 * (cov + cov.T)
+    return means, covs, np.log(np.maximum(counts, 1e-12) / n)
+
+
+def _em(Z, obs, ridge, means, covs, log_weights, *, max_iter, tol):
+    """EM for a mixture of Gaussians from the observed entries, ``ridge`` on each diagonal.
+
+    Starts from ``means``/``covs``/``log_weights`` (one component: the
+    multivariate normal); stops when the largest change of a mean,
+    covariance or weight entry is at most ``tol`` (the data are
+    standardised). Returns ``means, covs, log_weights, n_iter, converged``.
+    """
+    n = len(Z)
     for it in range(1, max_iter + 1):
-        filled, cond_cov = _conditional(Z, obs, mean, cov, with_covariance=True)
-        new_mean = filled.mean(axis=0)
-        centred = filled - new_mean
-        new_cov = (centred.T @ centred + cond_cov) / n + ridge * eye
-        new_cov = 0.5 * (new_cov + new_cov.T)
-        change = max(np.abs(new_mean - mean).max(initial=0.0),
-                     np.abs(new_cov - cov).max(initial=0.0))
-        mean, cov = new_mean, new_cov
+        _, _, stats = _mixture_pass(Z, obs, means, covs, log_weights, statistics=True)
+        new_means, new_covs, new_logw = _m_step(stats, ridge, means, covs, n)
+        change = max(np.abs(new_means - means).max(initial=0.0),
+                     np.abs(new_covs - covs).max(initial=0.0),
+                     np.abs(np.exp(new_logw) - np.exp(log_weights)).max(initial=0.0))
+        means, covs, log_weights = new_means, new_covs, new_logw
         if change <= tol:
-            return mean, cov, it, True
-    return mean, cov, max_iter, False
+            return means, covs, log_weights, it, True
+    return means, covs, log_weights, max_iter, False
 
 
 def _start(Z, obs):
@@ -127,28 +231,67 @@ def _start(Z, obs):
     seen = count > 0
     mean = np.where(seen, (Z * obs).sum(axis=0) / np.maximum(count, 1), 0.0)
     var = np.where(seen, (((Z - mean) * obs) ** 2).sum(axis=0) / np.maximum(count, 1), 1.0)
-    return mean, np.diag(np.where(var > 0, var, 1.0))
+    cov = np.diag(np.where(var > 0, var, 1.0))
+    return mean[None], cov[None], np.zeros(1)
+
+
+def _mixture_start(Z, obs, single, n_components, ridge, rng):
+    """A mixture's first parameters: k-means clusters of the rows completed by one Gaussian.
+
+    Each cluster's mean and covariance (plus the one Gaussian's covariance
+    as one pseudo-row, so that a small cluster is not degenerate) start a
+    component; its share of the rows, the component's weight.
+    """
+    from sklearn.cluster import KMeans
+
+    filled = _mixture_pass(Z, obs, *single)[0]
+    seed = rng.randint(np.iinfo(np.int32).max)
+    labels = KMeans(n_components, n_init=3, random_state=seed).fit_predict(filled)
+    resp = np.eye(n_components)[labels]
+    counts = resp.sum(axis=0)
+    sums = resp.T @ filled
+    squares = np.einsum("nk,ni,nj->kij", resp, filled, filled)
+    cond = np.repeat(single[1], n_components, axis=0)
+    means = np.repeat(single[0], n_components, axis=0)
+    stats = (counts + 1, sums + means, squares + cond + np.einsum("ki,kj->kij", means, means), np.zeros_like(cond))
+    return _m_step(stats, ridge, means, cond, len(Z))
 
 
 class GaussianImputer(CategoricalMixin, BaseImputer):
-    """Imputation by a multivariate normal model fitted with EM.
+    """Imputation by a multivariate normal model, or a mixture of them, fitted with EM.
 
-    Models the rows as draws of one Gaussian, estimates its mean and
-    covariance from the incomplete training data by expectation-maximisation
-    (Dempster, Laird and Rubin's algorithm for missing data), and imputes each
-    hole with its conditional mean given the row's observed entries: the best
-    linear prediction of the hole from what the row shows, whatever its
-    pattern of holes. It is the classical generative imputer: fast, with no
-    training hyperparameters to tune, and the one to try first on numeric
+    Models the rows as draws of one Gaussian or of a mixture of Gaussians,
+    estimates the means and covariances from the incomplete training data by
+    expectation-maximisation (Dempster, Laird and Rubin's algorithm for
+    missing data; Ghahramani and Jordan's for mixtures), and imputes each
+    hole with its posterior mean given the row's observed entries. With one
+    component that is the best linear prediction of the hole from what the
+    row shows, whatever its pattern of holes; with several, each component
+    predicts linearly and the components are weighted by how well they
+    explain the row (groups of rows with their own correlations: wine
+    cultivars, digit classes). It is the classical generative imputer, with
+    no training hyperparameters to tune, and the one to try first on numeric
     tables with more rows than columns. :meth:`sample_imputations` draws
     from the conditional distribution (multiple imputation).
 
-    It needs one ``n_features x n_features`` solve per row and EM iteration:
-    for hundreds of features (images) use :class:`MatrixCompletionImputer`
-    (a low-rank model) or an image imputer. See :doc:`/methods/gaussian`.
+    Each EM iteration factorises, per row and component, the block of the
+    precision matrix on the row's holes: for hundreds of features with many
+    holes (images larger than 8x8) use :class:`MatrixCompletionImputer` (a
+    low-rank model) or an image imputer. See :doc:`/methods/gaussian`.
 
     Parameters
     ----------
+    n_components : int >= 1 or "auto", default="auto"
+        Number of Gaussians in the mixture. ``"auto"``: after the ridge is
+        chosen for one Gaussian, mixtures of ``AUTO_COMPONENTS`` (2, 4, 8, 16;
+        at most one component per ``MIN_ROWS_PER_COMPONENT`` rows) are fitted
+        on the same held-out split, each started from k-means clusters of the
+        rows completed by the one Gaussian and trying the ridge times
+        ``AUTO_COMPONENT_RIDGES`` (10, 3, 1: fewer rows per component need more
+        ridge); the path stops ``AUTO_PATIENCE`` values past the best, and the
+        fewest components whose held-out error is within
+        ``AUTO_COMPONENTS_TOLERANCE`` (1%) of the best are kept (with their
+        ridge). 1: the multivariate normal.
     ridge : float >= 0 or "auto", default="auto"
         Added to the diagonal of the covariance at each M-step, in the units
         of the standardised data (each feature has unit variance): larger
@@ -191,17 +334,32 @@ class GaussianImputer(CategoricalMixin, BaseImputer):
 
     Attributes
     ----------
+    n_components_ : int
+        Number of Gaussians of the model (the chosen value with
+        ``n_components="auto"``).
+    weights_ : ndarray of shape (n_components_,)
+        The components' weights.
+    means_ : ndarray of shape (n_components_, n_features)
+        The components' means, in the standardised units of ``scaler_``.
+    covariances_ : ndarray of shape (n_components_, n_features, n_features)
+        The components' covariances (ridge included), standardised units.
     mean_ : ndarray of shape (n_features,)
-        The model's mean, in the standardised units of ``scaler_``.
+        The model's mean (of the whole mixture), standardised units.
     covariance_ : ndarray of shape (n_features, n_features)
-        The model's covariance (ridge included), standardised units.
+        The model's covariance (of the whole mixture; the one Gaussian's with
+        one component), standardised units.
     ridge_ : float
-        The ridge used (the chosen value with ``ridge="auto"``).
+        The ridge used (the chosen value with ``ridge="auto"``, then the one
+        kept with the chosen number of components).
     ridge_path_ : ndarray or None
-        The values tried by ``ridge="auto"`` (None for a given ridge).
+        The values tried by ``ridge="auto"`` for one Gaussian (None for a
+        given ridge).
     holdout_errors_ : ndarray or None
         Mean absolute error on the held-out entries for each of
         ``ridge_path_``, standardised units.
+    components_path_, components_errors_ : ndarray or None
+        The numbers of components tried by ``n_components="auto"`` and the
+        held-out error of each (at its best ridge); None for a given number.
     n_iter_ : int
         EM iterations of the final fit.
     scaler_ : FeatureScaler
@@ -228,6 +386,9 @@ class GaussianImputer(CategoricalMixin, BaseImputer):
        Statistical Society B 39(1), 1977.
     .. [2] R. J. A. Little and D. B. Rubin, "Statistical Analysis with Missing
        Data", 3rd edition, Wiley, 2019 (chapter 11, the multivariate normal).
+    .. [3] Z. Ghahramani and M. I. Jordan, "Supervised learning from incomplete
+       data via an EM approach", Advances in Neural Information Processing
+       Systems 6, 1994 (mixtures of Gaussians with missing entries).
 
     Examples
     --------
@@ -251,6 +412,7 @@ class GaussianImputer(CategoricalMixin, BaseImputer):
     _parameter_constraints = {
         **BaseImputer._parameter_constraints,
         "categorical_features": CATEGORICAL_FEATURES_CONSTRAINT,
+        "n_components": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "ridge": [Interval(numbers.Real, 0, None, closed="left"), StrOptions({"auto"})],
         "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
         "tol": [Interval(numbers.Real, 0, None, closed="neither")],
@@ -259,6 +421,7 @@ class GaussianImputer(CategoricalMixin, BaseImputer):
     def __init__(
         self,
         *,
+        n_components="auto",
         ridge="auto",
         max_iter=200,
         tol=1e-3,
@@ -279,26 +442,34 @@ class GaussianImputer(CategoricalMixin, BaseImputer):
             verbose=verbose,
         )
         self.categorical_features = categorical_features
+        self.n_components = n_components
         self.ridge = ridge
         self.max_iter = max_iter
         self.tol = tol
 
     def _fit(self, X, observed):
         rng = check_random_state(self.random_state)
-        mean, cov = _start(X, observed)
         kw = dict(max_iter=self.max_iter, tol=self.tol)
+        path_kw = dict(max_iter=self.max_iter, tol=max(self.tol, AUTO_TOL))
         self.ridge_path_ = self.holdout_errors_ = None
-        if self.ridge == "auto":
+        self.components_path_ = self.components_errors_ = None
+        auto_ridge, auto_k = self.ridge == "auto", self.n_components == "auto"
+        fit_obs = observed
+        if auto_ridge or auto_k:
             hold = _holdout(observed, AUTO_HOLDOUT, rng, self._model_groups())
             fit_obs = observed & ~hold
-            m, c = _start(X, fit_obs)
+
+            def error(params):
+                filled = _mixture_pass(X, fit_obs, *params)[0]
+                return float(np.abs(filled[hold] - X[hold]).mean())
+
+        params = _start(X, fit_obs)
+        if auto_ridge:  # the ridge, with one Gaussian
             errors, states = [], []
-            path_kw = dict(max_iter=self.max_iter, tol=max(self.tol, AUTO_TOL))
             for ridge in AUTO_RIDGES:
-                m, c, _, _ = _em(X, fit_obs, ridge, mean=m, cov=c, **path_kw)
-                filled, _ = _conditional(X, fit_obs, m, c)
-                errors.append(float(np.abs(filled[hold] - X[hold]).mean()))
-                states.append((m, c))
+                params = _em(X, fit_obs, ridge, *params, **path_kw)[:3]
+                errors.append(error(params))
+                states.append(params)
                 if self.verbose:
                     print(f"[GaussianImputer] ridge {ridge:g}  held-out MAE {errors[-1]:.4g}")
                 if len(errors) - 1 - int(np.argmin(errors)) >= AUTO_PATIENCE:
@@ -307,12 +478,48 @@ class GaussianImputer(CategoricalMixin, BaseImputer):
             self.ridge_ = float(AUTO_RIDGES[best])
             self.ridge_path_ = np.array(AUTO_RIDGES[: len(errors)])
             self.holdout_errors_ = np.array(errors)
-            mean, cov = states[best]
+            params = states[best]
         else:
             self.ridge_ = float(self.ridge)
-        mean, cov, n_iter, converged = _em(X, observed, self.ridge_, mean=mean, cov=cov, **kw)
+        if auto_k:  # the number of components, at that ridge
+            if not auto_ridge:
+                params = _em(X, fit_obs, self.ridge_, *params, **path_kw)[:3]
+            single = params
+            path = [k for k in AUTO_COMPONENTS if k * MIN_ROWS_PER_COMPONENT <= len(X)] or [1]
+            errors, states, ridges = [error(params)], [params], [self.ridge_]
+            k_kw = dict(path_kw, max_iter=min(self.max_iter, AUTO_COMPONENTS_MAX_ITER))
+            for k in path[1:]:
+                start = _mixture_start(X, fit_obs, single, k, self.ridge_, rng)
+                best_k = None
+                for factor in AUTO_COMPONENT_RIDGES:  # fewer rows per component: more ridge
+                    ridge = min(self.ridge_ * factor, AUTO_RIDGES[0])
+                    start = _em(X, fit_obs, ridge, *start, **k_kw)[:3]
+                    err = error(start)
+                    if best_k is not None and err >= best_k[0]:
+                        break
+                    best_k = (err, start, ridge)
+                errors.append(best_k[0])
+                states.append(best_k[1])
+                ridges.append(best_k[2])
+                if self.verbose:
+                    print(f"[GaussianImputer] {k} components  held-out MAE {errors[-1]:.4g}")
+                if len(errors) - 1 - int(np.argmin(errors)) >= AUTO_PATIENCE:
+                    break  # past the best: more components overfit
+            best = int(np.argmax(np.array(errors) <= (1 + AUTO_COMPONENTS_TOLERANCE) * min(errors)))
+            self.n_components_ = int(path[best])
+            self.ridge_ = float(ridges[best])
+            self.components_path_ = np.array(path[: len(errors)])
+            self.components_errors_ = np.array(errors)
+            params = states[best]
+        else:
+            self.n_components_ = int(self.n_components)
+            if self.n_components_ > 1:
+                single = _em(X, observed, self.ridge_, *params, **path_kw)[:3]
+                params = _mixture_start(X, observed, single, self.n_components_, self.ridge_, rng)
+        means, covs, log_weights, n_iter, converged = _em(X, observed, self.ridge_, *params, **kw)
         if self.verbose:
-            print(f"[GaussianImputer] EM: {n_iter} iterations at ridge {self.ridge_:g}")
+            print(f"[GaussianImputer] EM: {n_iter} iterations, {self.n_components_} "
+                  f"component(s) at ridge {self.ridge_:g}")
         if not converged:
             warnings.warn(
                 f"GaussianImputer did not converge: max_iter={self.max_iter} EM "
@@ -320,15 +527,21 @@ class GaussianImputer(CategoricalMixin, BaseImputer):
                 "or the ridge.",
                 ConvergenceWarning,
             )
-        self.mean_, self.covariance_, self.n_iter_ = mean, cov, int(n_iter)
+        self.means_, self.covariances_ = means, covs
+        self.weights_ = np.exp(log_weights)
+        self.weights_ /= self.weights_.sum()
+        # the moments of the whole model (its one Gaussian when n_components_ is 1)
+        self.mean_ = self.weights_ @ means
+        spread = covs + np.einsum("ki,kj->kij", means - self.mean_, means - self.mean_)
+        self.covariance_ = np.einsum("k,kij->ij", self.weights_, spread)
+        self.n_iter_ = int(n_iter)
         return self
 
     def _transform_batch_size(self):
         return max(1, min(4096, _CHUNK_VALUES // max(len(self.mean_) ** 2, 1)))  # the model's columns
 
     def _impute(self, X, observed):
-        filled, _ = _conditional(X, observed, self.mean_, self.covariance_)
-        return filled
+        return _mixture_pass(X, observed, self.means_, self.covariances_, np.log(self.weights_))[0]
 
     def sample_imputations(self, X, n_draws=5, *, random_state=None):
         """Draw completions of X from the model's conditional distribution.
@@ -356,17 +569,26 @@ class GaussianImputer(CategoricalMixin, BaseImputer):
         check_is_fitted(self)
         X, _ = self._validate_X(X, reset=False, mask=False)
         rng = check_random_state(random_state)
-        root = np.linalg.cholesky(self.covariance_)
+        roots = np.linalg.cholesky(self.covariances_)
+        log_weights = np.log(self.weights_)
         draws = np.empty((int(n_draws),) + X.shape, dtype=X.dtype)
 
         def draw(Xs, obs):
-            noise = rng.standard_normal(Xs.shape) @ root.T  # rows of N(0, cov)
-            # Matheron's rule: the noise row, corrected by the conditional
-            # mean of the data minus the noise (linear: one solve for both)
-            # is a draw of the holes' conditional law; the observed entries
-            # come back as Xs
-            shifted, _ = _conditional(Xs - noise, obs, self.mean_, self.covariance_)
-            return shifted + noise
+            # a component per row, drawn from its responsibilities for the row
+            _, resp, _ = _mixture_pass(Xs, obs, self.means_, self.covariances_, log_weights)
+            u = rng.uniform(size=(len(Xs), 1))
+            comp = np.minimum((np.cumsum(resp, axis=1) < u).sum(axis=1), len(roots) - 1)
+            out = np.empty_like(Xs)
+            for k in np.unique(comp):
+                rows = comp == k
+                noise = rng.standard_normal((int(rows.sum()), Xs.shape[1])) @ roots[k].T
+                # Matheron's rule: the noise row (a draw of N(0, cov)),
+                # corrected by the conditional mean of the data minus the
+                # noise (linear: one solve for both), is a draw of the holes'
+                # conditional law; the observed entries come back as Xs
+                shifted = _conditional(Xs[rows] - noise, obs[rows], self.means_[k], self.covariances_[k])
+                out[rows] = shifted + noise
+            return out
 
         for k in range(int(n_draws)):
             self._impute_array(X, impute=draw, out=draws[k])
