@@ -45,9 +45,6 @@ AUTO_PATIENCE = 2
 AUTO_COMPONENTS = (1, 2, 4, 8, 16)
 #: ``n_components="auto"`` tries at most one component per this many rows
 MIN_ROWS_PER_COMPONENT = 20
-#: ``n_components="auto"`` keeps the fewest components whose held-out error
-#: is within this share of the best one's (more must clearly pay)
-AUTO_COMPONENTS_TOLERANCE = 0.01
 #: ``n_components="auto"``: each number of components tries these multiples of
 #: the one Gaussian's ridge, in this order, until one is worse than the last
 AUTO_COMPONENT_RIDGES = (10.0, 3.0, 1.0)
@@ -235,6 +232,21 @@ def _start(Z, obs):
     return mean[None], cov[None], np.zeros(1)
 
 
+def _one_standard_error(errors):
+    """The first of ``errors`` (arrays of absolute errors on the same entries) not clearly worse than the best.
+
+    Clearly worse: its mean exceeds the best one's by more than one standard
+    error of the entries' paired differences (the one-standard-error rule:
+    more components must pay beyond the noise of the held-out entries).
+    """
+    best = errors[int(np.argmin([e.mean() for e in errors]))]
+    for i, e in enumerate(errors):
+        diff = e - best
+        if diff.mean() <= diff.std() / np.sqrt(max(len(diff), 1)):
+            return i
+    return len(errors) - 1
+
+
 def _mixture_start(Z, obs, single, n_components, ridge, rng):
     """A mixture's first parameters: k-means clusters of the rows completed by one Gaussian.
 
@@ -289,9 +301,9 @@ class GaussianImputer(CategoricalMixin, BaseImputer):
         rows completed by the one Gaussian and trying the ridge times
         ``AUTO_COMPONENT_RIDGES`` (10, 3, 1: fewer rows per component need more
         ridge); the path stops ``AUTO_PATIENCE`` values past the best, and the
-        fewest components whose held-out error is within
-        ``AUTO_COMPONENTS_TOLERANCE`` (1%) of the best are kept (with their
-        ridge). 1: the multivariate normal.
+        fewest components whose held-out error is within one standard error
+        (of the held-out entries' paired differences) of the best are kept,
+        with their ridge. 1: the multivariate normal.
     ridge : float >= 0 or "auto", default="auto"
         Added to the diagonal of the covariance at each M-step, in the units
         of the standardised data (each feature has unit variance): larger
@@ -300,8 +312,10 @@ class GaussianImputer(CategoricalMixin, BaseImputer):
         seeded 10% of the observed entries is held out, EM runs on the rest
         for the values of ``AUTO_RIDGES`` (1 down to 0.001, each
         warm-started from the last, stopping ``AUTO_PATIENCE`` values past
-        the best), the value with the smallest mean absolute error on the
-        held-out entries is kept, and EM runs again on all the observed
+        the best), the value with the smallest mean error on the held-out
+        entries is kept (the absolute error of a number, in standardised
+        units; 0 or 1 for a categorical feature: whether the imputed category
+        is wrong), and EM runs again on all the observed
         entries at it.
     max_iter : int >= 1, default=200
         Maximal number of EM iterations (per value of the ``"auto"`` path).
@@ -355,7 +369,7 @@ class GaussianImputer(CategoricalMixin, BaseImputer):
         The values tried by ``ridge="auto"`` for one Gaussian (None for a
         given ridge).
     holdout_errors_ : ndarray or None
-        Mean absolute error on the held-out entries for each of
+        Mean error on the held-out entries (see ``ridge``) for each of
         ``ridge_path_``, standardised units.
     components_path_, components_errors_ : ndarray or None
         The numbers of components tried by ``n_components="auto"`` and the
@@ -459,9 +473,19 @@ class GaussianImputer(CategoricalMixin, BaseImputer):
             hold = _holdout(observed, AUTO_HOLDOUT, rng, self._model_groups())
             fit_obs = observed & ~hold
 
-            def error(params):
+            blocks = getattr(self, "_onehot", None)
+
+            def errors_of(params):
+                """The error of each held-out entry: absolute for numbers, 0/1 for a category."""
                 filled = _mixture_pass(X, fit_obs, *params)[0]
-                return float(np.abs(filled[hold] - X[hold]).mean())
+                if blocks is None:
+                    return np.abs(filled[hold] - X[hold])
+                pred, true = blocks.collapse(filled), blocks.collapse(X)
+                err = np.where(blocks.categorical_, (pred != true).astype(float), np.abs(pred - true))
+                return err[blocks.collapse_mask(hold)]
+
+            def error(params):
+                return float(errors_of(params).mean())
 
         params = _start(X, fit_obs)
         if auto_ridge:  # the ridge, with one Gaussian
@@ -486,7 +510,7 @@ class GaussianImputer(CategoricalMixin, BaseImputer):
                 params = _em(X, fit_obs, self.ridge_, *params, **path_kw)[:3]
             single = params
             path = [k for k in AUTO_COMPONENTS if k * MIN_ROWS_PER_COMPONENT <= len(X)] or [1]
-            errors, states, ridges = [error(params)], [params], [self.ridge_]
+            errors, states, ridges = [errors_of(params)], [params], [self.ridge_]
             k_kw = dict(path_kw, max_iter=min(self.max_iter, AUTO_COMPONENTS_MAX_ITER))
             for k in path[1:]:
                 start = _mixture_start(X, fit_obs, single, k, self.ridge_, rng)
@@ -494,22 +518,23 @@ class GaussianImputer(CategoricalMixin, BaseImputer):
                 for factor in AUTO_COMPONENT_RIDGES:  # fewer rows per component: more ridge
                     ridge = min(self.ridge_ * factor, AUTO_RIDGES[0])
                     start = _em(X, fit_obs, ridge, *start, **k_kw)[:3]
-                    err = error(start)
-                    if best_k is not None and err >= best_k[0]:
+                    err = errors_of(start)
+                    if best_k is not None and err.mean() >= best_k[0].mean():
                         break
                     best_k = (err, start, ridge)
                 errors.append(best_k[0])
                 states.append(best_k[1])
                 ridges.append(best_k[2])
                 if self.verbose:
-                    print(f"[GaussianImputer] {k} components  held-out MAE {errors[-1]:.4g}")
-                if len(errors) - 1 - int(np.argmin(errors)) >= AUTO_PATIENCE:
+                    print(f"[GaussianImputer] {k} components  held-out MAE {errors[-1].mean():.4g}")
+                means = [e.mean() for e in errors]
+                if len(means) - 1 - int(np.argmin(means)) >= AUTO_PATIENCE:
                     break  # past the best: more components overfit
-            best = int(np.argmax(np.array(errors) <= (1 + AUTO_COMPONENTS_TOLERANCE) * min(errors)))
+            best = _one_standard_error(errors)
             self.n_components_ = int(path[best])
             self.ridge_ = float(ridges[best])
             self.components_path_ = np.array(path[: len(errors)])
-            self.components_errors_ = np.array(errors)
+            self.components_errors_ = np.array([e.mean() for e in errors])
             params = states[best]
         else:
             self.n_components_ = int(self.n_components)
