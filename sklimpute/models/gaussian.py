@@ -24,6 +24,7 @@ import warnings
 
 import numpy as np
 import torch
+from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -79,10 +80,15 @@ def _precision(cov):
     """
     L, info = torch.linalg.cholesky_ex(cov)
     jitter = 1e-10 * float(torch.diagonal(cov).mean()) + 1e-300
-    while int(info):
+    for _ in range(10):
+        if not int(info):
+            return torch.cholesky_inverse(L), 2.0 * torch.log(torch.diagonal(L)).sum()
         L, info = torch.linalg.cholesky_ex(cov + jitter * torch.eye(len(cov), dtype=cov.dtype))
         jitter *= 100.0
-    return torch.cholesky_inverse(L), 2.0 * torch.log(torch.diagonal(L)).sum()
+    raise FloatingPointError(
+        "GaussianImputer's covariance is not positive definite even with a jitter of "
+        f"{jitter / 100:.3g} on its diagonal (non-finite data?). Check that X holds finite "
+        "numbers, or set a larger ridge.")
 
 
 def _hole_index(holes, m):
@@ -233,7 +239,7 @@ def _start(Z, obs):
 
 
 def _one_standard_error(errors):
-    """The first of ``errors`` (arrays of absolute errors on the same entries) not clearly worse than the best.
+    """The first of ``errors`` (arrays of per-entry errors on the same entries) not clearly worse than the best.
 
     Clearly worse: its mean exceeds the best one's by more than one standard
     error of the entries' paired differences (the one-standard-error rule:
@@ -254,15 +260,13 @@ def _mixture_start(Z, obs, single, n_components, ridge, rng):
     as one pseudo-row, so that a small cluster is not degenerate) start a
     component; its share of the rows, the component's weight.
     """
-    from sklearn.cluster import KMeans
-
     filled = _mixture_pass(Z, obs, *single)[0]
     seed = rng.randint(np.iinfo(np.int32).max)
     labels = KMeans(n_components, n_init=3, random_state=seed).fit_predict(filled)
     resp = np.eye(n_components)[labels]
     counts = resp.sum(axis=0)
     sums = resp.T @ filled
-    squares = np.einsum("nk,ni,nj->kij", resp, filled, filled)
+    squares = np.stack([(filled * resp[:, [k]]).T @ filled for k in range(n_components)])
     cond = np.repeat(single[1], n_components, axis=0)
     means = np.repeat(single[0], n_components, axis=0)
     stats = (counts + 1, sums + means, squares + cond + np.einsum("ki,kj->kij", means, means), np.zeros_like(cond))
@@ -351,11 +355,11 @@ class GaussianImputer(CategoricalMixin, BaseImputer):
     n_components_ : int
         Number of Gaussians of the model (the chosen value with
         ``n_components="auto"``).
-    weights_ : ndarray of shape (n_components_,)
+    weights_ : ndarray of shape (n_components,)
         The components' weights.
-    means_ : ndarray of shape (n_components_, n_features)
+    means_ : ndarray of shape (n_components, n_features)
         The components' means, in the standardised units of ``scaler_``.
-    covariances_ : ndarray of shape (n_components_, n_features, n_features)
+    covariances_ : ndarray of shape (n_components, n_features, n_features)
         The components' covariances (ridge included), standardised units.
     mean_ : ndarray of shape (n_features,)
         The model's mean (of the whole mixture), standardised units.
