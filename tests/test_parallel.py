@@ -52,7 +52,7 @@ def test_dask_dataframe_transform_keeps_index_columns_and_partitions(table):
     cols = [f"f{i}" for i in range(table.shape[1])]
     frame = pd.DataFrame(table, columns=cols, index=pd.RangeIndex(1000, 1000 + len(table)))
     # a non-neural imputer (1024-row transform batches: any partitions of fewer rows)
-    imp = GaussianImputer(ridge=0.1, max_iter=20, random_state=0).fit(frame)
+    imp = GaussianImputer(n_components=2, ridge=0.1, max_iter=20, random_state=0).fit(frame)
     ddf = dd.from_pandas(frame, npartitions=4)
     out = dask_transform(imp, ddf)
     assert out.npartitions == 4 and list(out.columns) == list(imp.get_feature_names_out())
@@ -173,8 +173,8 @@ def test_spill_to_memmap_keeps_rows_in_order(table):
 
 
 def test_non_neural_imputers_load_disk_data_in_memory(table, tmp_path):
-    ref = GaussianImputer(ridge=0.1, max_iter=20, random_state=0).fit(table)
-    imp = GaussianImputer(ridge=0.1, max_iter=20, random_state=0).fit(_memmap(tmp_path, table))
+    ref = GaussianImputer(n_components=2, ridge=0.1, max_iter=20, random_state=0).fit(table)
+    imp = GaussianImputer(n_components=2, ridge=0.1, max_iter=20, random_state=0).fit(_memmap(tmp_path, table))
     np.testing.assert_array_equal(imp.transform(table), ref.transform(table))
 
 

@@ -85,9 +85,10 @@ def register(cls, name, **options):
 
 
 register(MatrixCompletionImputer, "matrix_completion", test_grid={"lam": [0.5, 5.0]})
-# one full covariance: a table imputer (the common tests' 64 features are many
-# for it; a fixed ridge and few EM iterations keep them quick)
-register(GaussianImputer, "gaussian", test_params=dict(ridge=0.1, max_iter=20),
+# full covariances: a table imputer (the common tests' 64 features are many
+# for it; a fixed ridge, two components and few EM iterations keep them quick;
+# tests/test_gaussian.py tests n_components="auto")
+register(GaussianImputer, "gaussian", test_params=dict(n_components=2, ridge=0.1, max_iter=20),
          test_grid={"ridge": [0.01, 1.0]})
 # an image filter: on the digits read as rows of a table (the common tests'
 # data) it interpolates between unrelated columns; tests/test_inpainting.py
