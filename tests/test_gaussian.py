@@ -116,8 +116,8 @@ def _two_clusters(n, seed=0, d=6):
 
 
 def test_the_hole_block_pass_is_exact():
-    # conditional means, their covariances and the responsibilities of a
-    # mixture, against the textbook formulas row by row
+    # conditional means, the summed conditional covariances and the
+    # responsibilities of a mixture, against the textbook formulas row by row
     from scipy.stats import multivariate_normal
 
     from sklimpute.models.gaussian import _mixture_pass
@@ -131,6 +131,7 @@ def test_the_hole_block_pass_is_exact():
     means = rng.normal(size=(2, d))
     weights = np.array([0.3, 0.7])
     out, resp, stats = _mixture_pass(Z, obs, means, covs, np.log(weights), statistics=True)
+    cond = np.zeros((2, d, d))
     for i in range(n):
         o, m = obs[i], ~obs[i]
         logp = [np.log(w) + (multivariate_normal(means[k][o], covs[k][np.ix_(o, o)]).logpdf(Z[i, o])
@@ -141,8 +142,12 @@ def test_the_hole_block_pass_is_exact():
             covs[k][np.ix_(o, o)], Z[i, o] - means[k][o]) for k in range(2)]
         np.testing.assert_allclose(out[i, m], resp[i] @ np.array(fills), atol=1e-10)
         np.testing.assert_array_equal(out[i, o], Z[i, o])
-    # the summed conditional covariances: zero outside the holes of a row
-    assert np.allclose(stats[3].sum(axis=0)[~(~obs).any(axis=0)], 0.0)
+        for k in range(2):  # the holes' conditional covariance, weighted by the responsibility
+            c = covs[k]
+            schur = c[np.ix_(m, m)] - c[np.ix_(m, o)] @ np.linalg.solve(c[np.ix_(o, o)], c[np.ix_(o, m)])
+            cond[k][np.ix_(m, m)] += resp[i, k] * schur
+    np.testing.assert_allclose(stats[3], cond, atol=1e-9)
+    np.testing.assert_allclose(stats[0], resp.sum(axis=0))
 
 
 def test_a_mixture_beats_one_gaussian_on_two_groups():
@@ -196,3 +201,21 @@ def test_mixture_draws_average_to_transform():
     assert gap.mean() < 0.1
     again = imp.sample_imputations(X_missing[:300], n_draws=100, random_state=0)
     np.testing.assert_array_equal(draws, again)
+
+
+def test_held_out_categories_are_scored_by_misclassification():
+    # on a table of categories alone, every held-out error is a share of
+    # wrongly imputed categories (a multiple of 1 / held-out entries), not an
+    # error of the standardized indicators
+    import pandas as pd
+
+    rng = np.random.RandomState(0)
+    group = rng.randint(3, size=300)
+    df = pd.DataFrame({f"c{j}": pd.Categorical(np.where(rng.rand(300) < 0.8, group, rng.randint(3, size=300)))
+                       for j in range(4)})
+    df = df.mask(rng.rand(*df.shape) < 0.2)
+    imp = GaussianImputer(n_components="auto", random_state=0).fit(df)
+    n_held = round(0.1 * df.notna().to_numpy().sum())
+    for errors in (imp.holdout_errors_, imp.components_errors_):
+        np.testing.assert_allclose(errors * n_held, np.round(errors * n_held), atol=1e-9)
+        assert (errors < 0.5).all()  # the group shows in the other columns

@@ -53,7 +53,8 @@ AUTO_COMPONENT_RIDGES = (10.0, 3.0, 1.0)
 AUTO_COMPONENTS_MAX_ITER = 50
 #: EM's ``tol`` along the ``ridge="auto"`` path (only its ranking of ridges matters)
 AUTO_TOL = 1e-2
-#: values per batched array: rows per chunk = this // n_features ** 2
+#: values per batched array: a chunk of rows with at most ``m`` holes each
+#: holds about this // (m * m + n_features) rows (``_chunks``)
 _CHUNK_VALUES = 2**22
 
 
@@ -476,7 +477,6 @@ class GaussianImputer(CategoricalMixin, BaseImputer):
         if auto_ridge or auto_k:
             hold = _holdout(observed, AUTO_HOLDOUT, rng, self._model_groups())
             fit_obs = observed & ~hold
-
             blocks = getattr(self, "_onehot", None)
 
             def errors_of(params):
