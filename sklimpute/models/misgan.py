@@ -94,7 +94,8 @@ class MisGANImputer(CategoricalMixin, DeepImputer):
 
     Ours, by default (the paper's values are listed in the docs' MisGAN
     page): the imputer's objective adds ``reconstruction`` times the squared
-    error of the mean of a few draws on observed entries hidden from it, FC
+    error of the mean of a few draws on observed entries hidden from it (and
+    the imputer takes a step on that term alone on each critic mini-batch), FC
     networks for one-channel images of at most 32 x 32 pixels, lr 1e-3 and
     ``epochs="auto"``.
 
@@ -159,8 +160,12 @@ class MisGANImputer(CategoricalMixin, DeepImputer):
         *Ours; the paper: 0.* Weight of a term added to the imputer's
         objective: the squared error, on a fifth of the observed entries
         hidden from ``G_i``, of the mean of 4 draws. The mean is held to
-        the data, not each draw, so the draws may spread around it. 0 trains
-        the imputer by the adversarial loss alone (eq. 9).
+        the data, not each draw, so the draws may spread around it. The
+        imputer also takes a step on this term alone on each of the
+        ``n_critic - 1`` critic mini-batches before the game's step, so every
+        row trains it once per epoch (the game alone: one step per
+        ``n_critic`` mini-batches). 0 trains the imputer by the adversarial
+        loss alone (eq. 9), once per generator step, as the paper does.
     hide_pattern : {"data", "mcar"}, default="mcar"
         *Ours.* Which observed entries the ``reconstruction`` term (and the
         validation) hides: ``"mcar"``, a random fifth; ``"data"``, the
