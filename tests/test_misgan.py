@@ -10,6 +10,8 @@ from sklearn.base import clone
 from sklimpute import MisGANImputer, make_missing
 from sklimpute.models.misgan import (
     MisGANCritics,
+    binned_weights,
+    pixel_distances,
     MisGANGenerators,
     MisGANNet,
     critic_loss,
@@ -209,6 +211,45 @@ def test_several_critic_steps_per_generator_step(fitted, digits_dropout):
     assert net.iterator_train__batch_size == 5 * fitted.batch_size
 
 
+@pytest.mark.parametrize("weight", [0.0, 100.0])
+def test_reconstruction_trains_the_imputer_on_every_critic_mini_batch(fitted, digits_dropout, weight):
+    # with the reconstruction term the imputer steps on each of the n_critic
+    # mini-batches (n_critic - 1 steps of its own, then the game's step);
+    # without it, once per generator step, as in the paper
+    net = copy.deepcopy(fitted.net_)
+    net.reconstruction = weight
+    batch = _batch(fitted, digits_dropout[0][:320])
+    seen_rows = []
+    recon = type(net).mean_reconstruction
+
+    def count(self, s):
+        seen_rows.append(len(s["x"]))
+        return recon(self, s)
+
+    steps = []
+    step = torch.optim.Adam.step
+
+    def count_steps(self, *args, **kwargs):
+        steps.append(self is net.optimizer_)
+        return step(self, *args, **kwargs)
+
+    others = [p for name, p in net.module_.named_parameters() if not name.startswith("imputer.")]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(type(net), "mean_reconstruction", count)
+        mp.setattr(torch.optim.Adam, "step", count_steps)
+        net.train_step(batch)
+    expected = 5 if weight else 0
+    assert seen_rows == [64] * expected
+    assert sum(steps) == (expected or 1)  # generator optimizer steps
+    # the imputer's own steps move the imputer and leave the two other generators alone
+    net.reconstruction = 100.0
+    imputer = _params(net.module_.imputer)
+    before = [p.detach().clone() for p in others]
+    net.reconstruction_steps(AdversarialNet._split(batch, 5)[:2])
+    assert not _same(imputer, _params(net.module_.imputer))
+    assert _same(before, [p.detach() for p in others])
+
+
 @pytest.mark.parametrize(
     "param, value, reached",
     [
@@ -363,7 +404,7 @@ def test_reconstruction_trains_the_mean_of_draws_on_hidden_entries(digits, digit
     holes = np.isnan(X_missing[1200:])
     mean_mse = ((np.where(holes, mean_fill, X_missing[1200:]) - digits[1200:])[holes] ** 2).mean()
     assert errors[50.0] < min(errors[0.0], mean_mse)
-    assert imp.shrinkage_ < 0.5  # a trained imputer is trusted over the mean
+    assert np.all(imp.shrinkage_ < 0.5)  # a trained imputer is trusted over the mean
 
 
 def test_shrinkage_moves_transform_to_the_mean_within_the_observed_range(fitted, digits_dropout):
@@ -398,7 +439,7 @@ def test_auto_shrinkage_distrusts_an_imputer_that_guesses(fitted, digits, digits
     imp = copy.deepcopy(fitted)
     imp.net_.module_.imputer = _NoiseImputer()
     imp._fit_shrinkage(*_scaled(imp, X_train))
-    assert imp.shrinkage_ > 0.9
+    assert np.all(imp.shrinkage_ > 0.9)  # at every distance from the seen pixels
     X, truth = digits_dropout[0][600:900], digits[600:900]
     holes = np.isnan(X)
     mean_mse = ((np.where(holes, np.nanmean(X_train, axis=0), X) - truth)[holes] ** 2).mean()
@@ -407,6 +448,42 @@ def test_auto_shrinkage_distrusts_an_imputer_that_guesses(fitted, digits, digits
     assert _hidden_mse(imp, X, truth) > 1.5 * mean_mse
     fixed = MisGANImputer(shrinkage=0.3, epochs=1, **{k: v for k, v in SMALL.items()})
     assert fixed.fit(X_train[:100]).shrinkage_ == 0.3
+
+
+def test_binned_weights_fit_each_distance_on_its_own():
+    # near the seen pixels the guess is the truth (weight 1), far from them
+    # it is unrelated noise (weight about 0); a bin with too few entries is NaN
+    rng = np.random.RandomState(0)
+    e = rng.randn(3000)
+    distances = np.r_[np.full(1000, 1.0), np.full(1000, 4.0), np.full(1000, 12.0)]
+    d = np.r_[e[:1000], 0.5 * e[1000:2000], rng.randn(1000)]
+    w = binned_weights(distances, d, e)
+    assert w[0] == pytest.approx(1.0) and w[3] == pytest.approx(1.0)  # 0.5 e: clipped at 1
+    assert abs(w[-1]) < 0.1
+    assert np.isnan(w[[1, 2, 4, 5]]).all()
+    assert np.isnan(binned_weights(distances[:100], d[:100], e[:100])).all()
+
+
+def test_image_shrinkage_acts_by_distance_to_the_seen_pixels(fitted, digits_dropout):
+    # on images "auto" fits one shrinkage per distance bin; transform shrinks
+    # each hole by its own bin's
+    assert fitted.shrinkage_.shape == (len(fitted.shrinkage_distances_) - 1,)
+    assert np.all((fitted.shrinkage_ >= 0) & (fitted.shrinkage_ <= 1))
+    X_train, X = digits_dropout[0][:600], digits_dropout[0][600:700]
+    holes = np.isnan(X)
+    imp = copy.deepcopy(fitted)
+    imp.shrinkage_ = 0.0
+    own = imp.transform(X)
+    mean = np.where(holes, np.nanmean(X_train, axis=0), X)
+    imp.shrinkage_ = np.r_[0.0, np.ones(len(fitted.shrinkage_) - 1)]
+    near = pixel_distances(~holes, (1, 8, 8)) < 1.5
+    out = imp.transform(X)
+    np.testing.assert_allclose(out[holes & near], own[holes & near], atol=1e-6)
+    np.testing.assert_allclose(out[holes & ~near], mean[holes & ~near], atol=1e-5)
+    assert (holes & near).any() and (holes & ~near).any()
+    # a table has one shrinkage
+    table = MisGANImputer(epochs=1, imputer_hidden=16, random_state=0).fit(X_train[:200])
+    assert np.ndim(table.shrinkage_) == 0 and table.shrinkage_distances_ is None
 
 
 class _NoiseImputer(torch.nn.Module):

@@ -29,9 +29,10 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ..categorical import CATEGORICAL_FEATURES_CONSTRAINT, CategoricalMixin
 from ..deep import DeepImputer
 from ..scaling import observed_range
-from ..training import HIDE_PATTERNS, VALID_HIDE_RATE, hide_rate_from, seeded
-from .misgan_nets import (ImputerModule, MisGANCritics, MisGANGenerators, MisGANNet, critic,
-                          critic_loss, generator, gradient_penalty)
+from ..training import (HIDE_PATTERNS, VALID_HIDE_RATE, hide_entries, hide_like_rows, hide_rate_from,
+                        seeded)
+from .misgan_nets import (RECONSTRUCTION_HIDE_RATE, ImputerModule, MisGANCritics, MisGANGenerators,
+                          MisGANNet, critic, critic_loss, generator, gradient_penalty)
 
 __all__ = [
     "ImputerModule",
@@ -52,7 +53,8 @@ MLP_IMPUTER_MAX_PIXELS = 32 * 32
 #: Default ``imputation_draws``: draws of the imputer averaged by ``transform``.
 IMPUTATION_DRAWS = 10
 #: ``epochs="auto"``: about this many rows x epochs (30 epochs of 2,000
-#: images, about 190 generator steps), within ``AUTO_EPOCHS``
+#: images, about 190 generator steps and, with ``reconstruction``, 940
+#: imputer steps), within ``AUTO_EPOCHS``
 AUTO_EPOCH_ROWS = 60_000
 AUTO_EPOCHS = (30, 300)
 #: Default ``hide_pattern``: which observed entries the reconstruction term hides.
@@ -62,6 +64,63 @@ HIDE_PATTERN = "mcar"
 #: give each column's mean and range
 SHRINKAGE_ROWS = 2_000
 STATISTICS_ROWS = 20_000
+#: ``shrinkage="auto"`` on images: edges (in pixels) of the bins of a hole's
+#: distance to the nearest observed pixel of its image; each bin has its own
+#: shrinkage, and a bin needs ``SHRINKAGE_MIN_ENTRIES`` hidden entries
+SHRINKAGE_DISTANCES = (0.0, 1.5, 2.5, 3.5, 5.0, 7.0, 10.0, np.inf)
+SHRINKAGE_MIN_ENTRIES = 200
+
+
+def pixel_distances(observed, shape):
+    """Each entry's distance, in pixels, to the nearest observed pixel of its image.
+
+    Parameters
+    ----------
+    observed : ndarray of bool, shape (n_images, C * H * W)
+        True where an entry is observed; a pixel counts as observed when
+        any of its channels is.
+    shape : tuple (C, H, W)
+
+    Returns
+    -------
+    distances : ndarray of shape (n_images, C * H * W)
+        0 on observed pixels, the Euclidean distance to the nearest observed
+        pixel of the same image elsewhere, ``inf`` in an image without any.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> observed = np.array([[True, False, False, False], [False] * 4])
+    >>> pixel_distances(observed, (1, 2, 2))
+    array([[0.        , 1.        , 1.        , 1.41421356],
+           [       inf,        inf,        inf,        inf]])
+    """
+    from scipy.ndimage import distance_transform_edt
+
+    c, h, w = shape
+    seen = np.asarray(observed, dtype=bool).reshape(-1, c, h, w).any(axis=1)
+    # one transform for the whole stack: a step between images is longer
+    # than any distance inside one, so each pixel finds its own image's
+    far = float(h + w)
+    dist = distance_transform_edt(~seen, sampling=(far, 1.0, 1.0)) if seen.any() \
+        else np.full(seen.shape, np.inf)
+    dist[dist >= far] = np.inf
+    return np.repeat(dist[:, None], c, axis=1).reshape(len(seen), -1)
+
+
+def binned_weights(distances, d, e, edges=SHRINKAGE_DISTANCES, min_entries=SHRINKAGE_MIN_ENTRIES):
+    """The least-squares weight of ``d`` for ``e``, clipped to [0, 1], in each distance bin.
+
+    NaN in a bin with fewer than ``min_entries`` entries (or where ``d`` is 0).
+    """
+    n_bins = len(edges) - 1
+    idx = np.digitize(distances, edges[1:-1])
+    de = np.bincount(idx, d * e, n_bins)
+    dd = np.bincount(idx, d * d, n_bins)
+    ok = (np.bincount(idx, minlength=n_bins) >= min_entries) & (dd > 0)
+    weights = np.full(n_bins, np.nan)
+    weights[ok] = np.clip(de[ok] / dd[ok], 0.0, 1.0)
+    return weights
 
 
 # --------------------------------------------------------------------------- #
@@ -448,29 +507,62 @@ class MisGANImputer(CategoricalMixin, DeepImputer):
         """Each column's observed mean and range, and how far ``transform`` shrinks to the mean.
 
         The shrinkage is fitted on observed entries of training rows hidden
-        the way the ``reconstruction`` term hides them (``hide_pattern``):
-        with ``d`` the imputer's mean of draws minus the column mean and
-        ``e`` the true value minus the column mean, the weight of the
-        imputer is ``<d, e> / <d, d>`` clipped to [0, 1], the least-squares
-        weight; the shrinkage is one minus it.
+        from the imputer: with ``d`` the imputer's mean of draws minus the
+        column mean and ``e`` the true value minus the column mean, the
+        weight of the imputer is ``<d, e> / <d, d>`` clipped to [0, 1], the
+        least-squares weight; the shrinkage is one minus it.
+
+        On tables one weight, on entries hidden the way the
+        ``reconstruction`` term hides them (``hide_pattern``). On images one
+        weight per bin of a hole's distance to the nearest observed pixel
+        (``SHRINKAGE_DISTANCES``), from two sets of hidden entries: a random
+        fifth of the observed ones (scattered holes, near an observed
+        pixel), and the entries another row misses (holes shaped like the
+        data's: far from any seen pixel when the data miss a region). A bin
+        takes its weight from the scattered set when that set has
+        ``SHRINKAGE_MIN_ENTRIES`` entries in it, else from the data-shaped
+        set, else from the nearest bin that has one.
         """
         Xs, obs = self._rows(X, observed, STATISTICS_ROWS, self._seed)
         self.fill_mean_ = np.where(obs, Xs, 0.0).sum(axis=0) / np.maximum(obs.sum(axis=0), 1)
         self.fill_range_ = np.stack(observed_range(Xs, obs, None))  # per feature, not per channel
+        self.shrinkage_distances_ = None
         if self.shrinkage != "auto":
             self.shrinkage_ = float(self.shrinkage)
             return
         Xs, obs = self._rows(X, observed, SHRINKAGE_ROWS, self._seed + 1)
-        with seeded(self._seed + 1):
-            seen = self.net_.hide(torch.as_tensor(obs, dtype=torch.float32)).numpy().astype(bool)
         self.shrinkage_ = 0.0  # the imputer's own mean of draws, clipped to the range
+        mask = torch.as_tensor(obs, dtype=torch.float32)
+        shape = self.image_shape_
+        if shape is None:
+            with seeded(self._seed + 1):
+                seen = self.net_.hide(mask).numpy().astype(bool)
+            d, e, _ = self._hidden_errors(Xs, obs, seen)
+            dd = float(d @ d)
+            self.shrinkage_ = 1.0 - (float(np.clip((d @ e) / dd, 0.0, 1.0)) if dd > 0 else 1.0)
+            return
+        weights = []
+        with seeded(self._seed + 1):
+            hides = [hide_entries(mask, RECONSTRUCTION_HIDE_RATE, shape[0]), hide_like_rows(mask)]
+        for seen in hides:
+            d, e, dist = self._hidden_errors(Xs, obs, seen.numpy().astype(bool))
+            weights.append(binned_weights(dist, d, e))
+        w = np.where(np.isnan(weights[0]), weights[1], weights[0])
+        if np.isnan(w).all():
+            w[:] = 1.0  # nothing to fit on: the imputer as it is
+        for i in range(len(w) - 2, -1, -1):  # a bin without entries: the next farther bin's
+            w[i] = w[i + 1] if np.isnan(w[i]) else w[i]
+        for i in range(1, len(w)):  # past the farthest fitted bin: the nearer one's
+            w[i] = w[i - 1] if np.isnan(w[i]) else w[i]
+        self.shrinkage_ = 1.0 - w
+        self.shrinkage_distances_ = np.asarray(SHRINKAGE_DISTANCES, dtype=float)
+
+    def _hidden_errors(self, Xs, obs, seen):
+        """``d``, ``e`` and the distances (images) of the entries of ``obs`` hidden by ``seen``."""
         filled = self._impute(np.where(seen, Xs, 0.0), seen)
         hidden = obs & ~seen
-        d = (filled - self.fill_mean_)[hidden]
-        e = (Xs - self.fill_mean_)[hidden]
-        dd = float(d @ d)
-        weight = float(np.clip((d @ e) / dd, 0.0, 1.0)) if dd > 0 else 1.0
-        self.shrinkage_ = 1.0 - weight
+        dist = None if self.image_shape_ is None else pixel_distances(seen, self.image_shape_)[hidden]
+        return (filled - self.fill_mean_)[hidden], (Xs - self.fill_mean_)[hidden], dist
 
     def _build_net(self, n_features, **net_kwargs):
         shape = self.image_shape_
@@ -517,8 +609,17 @@ class MisGANImputer(CategoricalMixin, DeepImputer):
         mean = torch.as_tensor(self.fill_mean_, dtype=out.dtype, device=out.device)
         low, high = (torch.as_tensor(b, dtype=out.dtype, device=out.device) for b in self.fill_range_)
         out = torch.minimum(torch.maximum(out, low), high)  # within the observed range
-        out = out - self.shrinkage_ * (out - mean)
+        out = out - self._entry_shrinkage(mask, out) * (out - mean)
         return torch.where(mask.bool(), x, out)
+
+    def _entry_shrinkage(self, mask, like):
+        """``shrinkage_`` for each entry: one number, or the bin of its distance to the seen pixels."""
+        edges = getattr(self, "shrinkage_distances_", None)
+        if edges is None or np.ndim(self.shrinkage_) == 0:
+            return float(self.shrinkage_)
+        dist = pixel_distances(mask.detach().cpu().numpy().astype(bool), self.image_shape_)
+        per_entry = np.asarray(self.shrinkage_)[np.digitize(dist, edges[1:-1])]
+        return torch.as_tensor(per_entry, dtype=like.dtype, device=like.device)
 
     def _sample_batch(self, x, mask):
         return self.net_.module_(x, mask)

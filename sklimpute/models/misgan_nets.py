@@ -336,11 +336,19 @@ class MisGANNet(HidingMixin, AdversarialNet):
         """
         if self.reconstruction:
             self._set_training(True)
-            for part in self._split(batch, int(self.n_critic))[:-1]:
-                self.optimizer_.zero_grad(set_to_none=True)  # moves the imputer's parameters only
-                loss = self.reconstruction * self.mean_reconstruction(part[0])
-                self._descend(loss, self.optimizer_, self.module_.imputer, part)
+            self.reconstruction_steps(self._split(batch, int(self.n_critic))[:-1])
         return super().train_step(batch, **fit_params)
+
+    def reconstruction_steps(self, parts):
+        """One step of the imputer on the reconstruction term alone per mini-batch of ``parts``.
+
+        Only the imputer has gradients (the optimizer skips the other
+        generators' parameters); a step whose loss is not finite is skipped.
+        """
+        for part in parts:
+            self.optimizer_.zero_grad(set_to_none=True)
+            loss = self.reconstruction * self.mean_reconstruction(part[0])
+            self._descend(loss, self.optimizer_, self.module_.imputer, part)
 
     def mean_reconstruction(self, s):
         """Squared error of the mean of a few imputer draws on hidden observed entries (ours).
