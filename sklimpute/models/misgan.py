@@ -40,10 +40,12 @@ __all__ = [
     "MisGANGenerators",
     "MisGANImputer",
     "MisGANNet",
+    "binned_weights",
     "critic",
     "critic_loss",
     "generator",
     "gradient_penalty",
+    "pixel_distances",
 ]
 
 #: Largest single-channel image (in pixels) whose imputer is an MLP with
@@ -111,7 +113,31 @@ def pixel_distances(observed, shape):
 def binned_weights(distances, d, e, edges=SHRINKAGE_DISTANCES, min_entries=SHRINKAGE_MIN_ENTRIES):
     """The least-squares weight of ``d`` for ``e``, clipped to [0, 1], in each distance bin.
 
-    NaN in a bin with fewer than ``min_entries`` entries (or where ``d`` is 0).
+    Parameters
+    ----------
+    distances : ndarray of shape (n,)
+        Each hidden entry's distance to the nearest seen pixel
+        (:func:`pixel_distances`).
+    d, e : ndarray of shape (n,)
+        The imputer's fill and the true value, each minus the column's mean.
+    edges : sequence of float, default=SHRINKAGE_DISTANCES
+        The bins' edges, from 0 to ``inf``.
+    min_entries : int, default=SHRINKAGE_MIN_ENTRIES
+        Entries a bin needs for a weight of its own.
+
+    Returns
+    -------
+    weights : ndarray of shape (len(edges) - 1,)
+        ``<d, e> / <d, d>`` over each bin's entries, clipped to [0, 1]; NaN
+        in a bin with fewer than ``min_entries`` entries or where ``d`` is 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> e = np.random.RandomState(0).randn(400)
+    >>> binned_weights(np.r_[np.ones(200), np.full(200, 20.0)], np.r_[e[:200], 0 * e[200:]], e,
+    ...                edges=(0, 1.5, 10, np.inf), min_entries=100)
+    array([ 1., nan, nan])
     """
     n_bins = len(edges) - 1
     idx = np.digitize(distances, edges[1:-1])
@@ -236,10 +262,17 @@ class MisGANImputer(CategoricalMixin, DeepImputer):
         within each feature's observed range (in ``fit``), then moves it this
         share of the way towards the feature's observed mean. ``"auto"``: the
         least-squares share, fitted after training on observed entries of
-        training rows hidden as the ``reconstruction`` term hides them
-        (``hide_pattern``): near 0 where the imputer beats the mean, near 1
-        where it only guesses (90% of the pixels missing), so that
-        ``transform`` falls back on the mean there. :meth:`sample_imputations` returns the imputer's draws
+        training rows hidden from the imputer: near 0 where the imputer beats
+        the mean, near 1 where it only guesses, so that ``transform`` falls
+        back on the mean there. On tables one share, on entries hidden as
+        the ``reconstruction`` term hides them (``hide_pattern``). On images
+        one share per bin of a hole's distance to the nearest observed pixel
+        of its image (``shrinkage_distances_``): fitted on a random fifth of
+        the observed entries hidden, and, for the distances those do not
+        reach, on entries hidden where another image misses (far from any
+        seen pixel when the data miss a region): pixels next to a seen one
+        trust the imputer, pixels deep inside a missing square lean on the
+        mean. :meth:`sample_imputations` returns the imputer's draws
         unchanged.
     epochs : int or "auto", default="auto"
         Number of epochs (MisGAN has no early stopping by default, as the
@@ -301,9 +334,14 @@ class MisGANImputer(CategoricalMixin, DeepImputer):
         Number of epochs run.
     architecture_ : str
         The architecture used ("conv" or "fc").
-    shrinkage_ : float
-        The share of the way ``transform`` moves towards the mean (the
-        ``shrinkage`` given, or the fitted one).
+    shrinkage_ : float or ndarray of shape (n_bins,)
+        The share of the way ``transform`` moves towards the mean: the
+        ``shrinkage`` given, or the fitted one (on images with ``"auto"``,
+        one per distance bin).
+    shrinkage_distances_ : ndarray of shape (n_bins + 1,) or None
+        The edges, in pixels, of the bins of a hole's distance to the
+        nearest observed pixel of its image that ``shrinkage_`` is fitted
+        on (:func:`~sklimpute.models.misgan.pixel_distances`); None: one share for every hole.
     fill_mean_, fill_range_ : ndarray
         Each model column's observed mean, and its observed minimum and
         maximum (rows 0 and 1), in the scaled space (at most 20,000 training
