@@ -503,3 +503,15 @@ def test_auto_epochs_give_about_the_same_rows_whatever_the_data_size():
     assert [imp._max_epochs(n) for n in (2000, 800, 100, 10**6)] == [30, 75, 300, 30]
     assert imp.set_params(validation_fraction=0.5)._max_epochs(2000) == 60  # 1,000 train rows
     assert imp.set_params(epochs=7)._max_epochs(2000) == 7
+    # below 30% observed the imputer gets as many observed entries as at 30%
+    imp.set_params(epochs="auto", validation_fraction=0.0)
+    for share, epochs in [(0.5, 30), (0.3, 30), (0.1, 90), (0.01, 300)]:
+        imp._observed_share = share
+        assert imp._max_epochs(2000) == epochs
+
+
+def test_auto_epochs_read_the_datas_observed_share(digits):
+    X_missing = make_missing(digits[:200], "mcar", rate=0.9, random_state=0)[0]
+    imp = MisGANImputer(epochs=1, imputer_hidden=16, latent_dim=8, random_state=0).fit(X_missing)
+    assert imp._observed_share == pytest.approx(0.1, abs=0.01)
+    assert imp.set_params(epochs="auto")._max_epochs(2000) == 90
