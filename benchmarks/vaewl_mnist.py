@@ -65,7 +65,7 @@ def imputer(name, setting, rate, seed, args):
     # complete data that is hide_rate=rate, on incomplete data the default
     # (follow the data's own missing rate) gives the same
     hide = rate if setting == "complete" else None
-    vae = dict(dropout=args.dropout, prefill="zeros", **deep)
+    vae = dict(dropout=args.dropout, prefill="zeros", batch_size=64, **deep)  # the paper's batch
     # on complete images the GAINs only see holes if some are hidden from
     # the generator: the test's rate, as for VAE-WL; on incomplete images
     # GAIN's default 0, and 0.2 for SpatialGAIN (its default when this
@@ -84,6 +84,7 @@ def imputer(name, setting, rate, seed, args):
                                 **gain_hide, **deep}),
         "SpatialGAIN": Method("spatialgain", dict(epochs=args.spatialgain_epochs,
                                                   architecture="standard", prefill="noise",
+                                                  batch_size=64,
                                                   **{"hide_rate": 0.2, **gain_hide}, **deep)),
     }
     return methods[name](SHAPE, seed)

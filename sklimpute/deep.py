@@ -41,7 +41,12 @@ from .training import (
     torch_threads,
 )
 
-__all__ = ["DeepImputer", "ReconstructionMixin"]
+__all__ = ["TRANSFORM_BATCH_SIZE", "DeepImputer", "ReconstructionMixin"]
+
+#: ``transform`` batches of the imputers whose imputation of a row does not
+#: depend on the other rows of its batch (``_batch_independent_transform``):
+#: at least this many rows, whatever the training ``batch_size``
+TRANSFORM_BATCH_SIZE = 256
 
 
 def _has_sampler(self):
@@ -83,6 +88,11 @@ class DeepImputer(BaseImputer):
         epochs with the current losses, ``verbose=2`` skorch's epoch table and
         a per-batch progress bar.
     """
+
+    #: True where a row's imputation does not depend on the rest of its batch
+    #: (networks in eval mode, no random draw): ``transform`` then runs
+    #: batches of at least ``TRANSFORM_BATCH_SIZE`` rows
+    _batch_independent_transform = False
 
     _parameter_constraints = {
         **BaseImputer._parameter_constraints,
@@ -260,6 +270,8 @@ class DeepImputer(BaseImputer):
         )
 
     def _transform_batch_size(self):
+        if self._batch_independent_transform:
+            return max(int(self.batch_size), TRANSFORM_BATCH_SIZE)
         return self.batch_size
 
     def _run_batches(self, Xs, observed, fn):

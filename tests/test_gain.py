@@ -74,17 +74,26 @@ def test_residual_generator_learns_a_correction_of_the_fill(mnist):
     assert _hidden_mae(imp, X_test, X_true, hidden) < 0.85 * _hidden_mae(fill, X_test, X_true, hidden)
 
 
-@pytest.mark.parametrize("missing, expected", [(0.05, 0.2), (0.35, 0.35), (0.7, 0.5)])
-def test_hide_rate_none_follows_the_missing_rate(missing, expected):
+@pytest.mark.parametrize("missing", [0.05, 0.35, 0.7])
+def test_hide_rate_none_follows_the_missing_rate(missing):
     X, _ = make_missing(np.random.RandomState(0).rand(100, 16), "mcar", rate=missing, random_state=0)
-    # MCAR hiding: the data's rate clipped to [0.2, 0.5]
-    imp = SpatialGAINImputer(shape=(4, 4), epochs=1, hide_pattern="mcar", random_state=0).fit(X)
-    assert imp.hide_rate_ == pytest.approx(np.clip(np.isnan(X).mean(), 0.2, 0.5))
-    assert imp.net_.hide_rate == imp.hide_rate_ and abs(imp.hide_rate_ - expected) < 0.05
-    # hiding like the data miss (the default): as much as they miss, not clipped
-    imp = SpatialGAINImputer(shape=(4, 4), epochs=1, random_state=0).fit(X)
+    m = np.isnan(X).mean()
+    # tables, MCAR hiding: the data's rate clipped to [0.2, 0.5]
+    imp = SpatialGAINImputer(epochs=1, hide_pattern="mcar", random_state=0).fit(X)
+    assert imp.hide_rate_ == pytest.approx(np.clip(m, 0.2, 0.5)) == imp.net_.hide_rate
+    # tables, hiding like the data miss (the default): as much as they miss
+    imp = SpatialGAINImputer(epochs=1, random_state=0).fit(X)
     assert imp.hide_pattern_ == imp.net_.hide_pattern == "data"
-    assert imp.hide_rate_ == pytest.approx(np.isnan(X).mean())
+    assert imp.hide_rate_ == pytest.approx(m) and imp.hide_share_ == 1.0
+    # images: at most a quarter, the data's pattern thinned to that share
+    imp = SpatialGAINImputer(shape=(4, 4), epochs=1, random_state=0).fit(X)
+    assert imp.hide_rate_ == pytest.approx(min(m, 0.25))
+    assert imp.net_.hide_share == imp.hide_share_ == pytest.approx(min(1.0, 0.25 / m))
+    mask = torch.tensor(~np.isnan(np.tile(X, (20, 1))), dtype=torch.float32)
+    hidden = (mask - imp.net_.hide(mask)).sum() / mask.sum()
+    assert float(hidden) == pytest.approx(min(m, 0.25), abs=0.03)
+    imp = SpatialGAINImputer(shape=(4, 4), epochs=1, hide_pattern="mcar", random_state=0).fit(X)
+    assert imp.hide_rate_ == pytest.approx(np.clip(m, 0.2, 0.25))
 
 
 def test_residual_imputations_stay_in_the_training_range(digits_split):

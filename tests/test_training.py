@@ -17,6 +17,7 @@ from sklimpute.training import (
     WarmupEarlyStopping,
     draw_seed,
     hide_like_rows,
+    hide_share_for,
     hide_rate_from,
     net_defaults,
 )
@@ -154,6 +155,22 @@ def test_hide_like_rows_hides_the_data_missing_rate_and_keeps_complete_columns()
     assert hidden[:, 5:].sum() == 0
     share = hidden[:, :5].sum() / mask[:, :5].sum().item()
     assert share == pytest.approx(0.4, abs=0.02)
+
+
+def test_hide_like_rows_share_copies_that_share_of_the_partner_holes():
+    rng = np.random.RandomState(0)
+    holes = np.repeat(rng.rand(3000, 1, 100) < 0.5, 2, axis=1).reshape(3000, 200)  # 2 channels
+    mask = torch.tensor(~holes, dtype=torch.float32)
+    full = hide_like_rows(mask, torch.Generator().manual_seed(0), n_channels=2)
+    part = hide_like_rows(mask, torch.Generator().manual_seed(0), share=0.5, n_channels=2)
+    hidden_full, hidden_part = (mask - full).numpy(), (mask - part).numpy()
+    assert hidden_full.sum() / mask.sum().item() == pytest.approx(0.5, abs=0.02)
+    assert hidden_part.sum() / mask.sum().item() == pytest.approx(0.25, abs=0.02)
+    assert (hidden_part <= hidden_full).all()  # a part of the same partner's holes
+    assert (hidden_part[:, :100] == hidden_part[:, 100:]).all()  # whole pixels
+    assert (hidden_part.sum(axis=1) > 0).mean() > 0.99  # thinned in every row, not fewer rows
+    assert hide_share_for(0.25, ~holes) == pytest.approx(0.5, abs=0.01)
+    assert hide_share_for(0.0, ~holes) == hide_share_for(0.7, ~holes) == 1.0
 
 
 @pytest.mark.parametrize("pattern", ["data", "mcar"])

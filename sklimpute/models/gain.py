@@ -36,8 +36,8 @@ from torch import nn
 from ..categorical import CATEGORICAL_FEATURES_CONSTRAINT, CategoricalMixin
 from ..deep import DeepImputer
 from ..nn import MLP, init_xavier
-from ..training import (HIDE_PATTERNS, VALID_HIDE_RATE, AdversarialNet, HidingMixin, hide_entries,
-                        hide_rate_from)
+from ..training import (AUTO_IMAGE_HIDE_MAX, HIDE_PATTERNS, VALID_HIDE_RATE, AdversarialNet,
+                        HidingMixin, hide_entries, hide_rate_from, hide_share_for)
 
 __all__ = [
     "DenseGAINModule",
@@ -148,6 +148,7 @@ class GAINNet(HidingMixin, AdversarialNet):
         hide_rate=0.0,
         valid_hide_rate=VALID_HIDE_RATE,
         hide_pattern="mcar",
+        hide_share=1.0,
         noise=NOISE,
         n_channels=1,
         valid_seed=0,
@@ -161,6 +162,7 @@ class GAINNet(HidingMixin, AdversarialNet):
         self.hide_rate = hide_rate
         self.valid_hide_rate = valid_hide_rate
         self.hide_pattern = hide_pattern
+        self.hide_share = hide_share
         self.noise = noise
         self.n_channels = n_channels
         self.valid_seed = valid_seed
@@ -248,9 +250,11 @@ _COMMON_DOC = """
         batch misses (:func:`~sklimpute.training.hide_like_rows`), so the
         hidden entries look like the data's own holes: scattered pixels for
         scattered holes, a square for a missing square, the columns that miss
-        under MAR; about the data's missing rate is hidden and ``hide_rate``
-        only switches hiding off (0) or on. ``"mcar"``: a random ``hide_rate``
-        share. Data without holes are always hidden the ``"mcar"`` way.
+        under MAR; about the data's missing rate is hidden. A ``hide_rate``
+        below it copies each of the other row's holes with probability
+        ``hide_rate`` / missing rate (``hide_share_``), so that about
+        ``hide_rate`` is hidden. ``"mcar"``: a random ``hide_rate`` share.
+        Data without holes are always hidden the ``"mcar"`` way.
 """
 
 _TRAINING_DOC = """
@@ -262,7 +266,8 @@ _TRAINING_DOC = """
         10 batches, so that ``epochs`` and ``patience`` stand for enough
         optimizer steps on small tables.{epochs_note}
     batch_size : int, default={batch_size}
-        Mini-batch size, also of ``transform``.
+        Mini-batch size of training.{batch_note} ``transform`` runs batches of
+        at least ``TRANSFORM_BATCH_SIZE``.
     lr : float, default=1e-3
         Adam learning rate of both players (betas 0.9, 0.999).
     device : str, default="cpu"
@@ -309,6 +314,11 @@ _ATTRIBUTES_DOC = """
         ``d_loss``.
     n_epochs_ : int
         Number of epochs run.
+    hide_pattern_ : {"data", "mcar"}
+        How observed entries were hidden (``"mcar"`` when the data had no holes).
+    hide_share_ : float
+        With ``hide_pattern_="data"``: the probability that a batch copies a
+        hole of another row (1 unless ``hide_rate_`` is below the missing rate).
     scaler_ : FeatureScaler
         The min-max scaling to [0, 1] (per feature; per channel for images).
     image_shape_ : None or tuple of int
@@ -327,6 +337,7 @@ class _GAINBase(DeepImputer):
 
     # both players end in a sigmoid / a probability: data in [0, 1]
     _scaling = "minmax"
+    _batch_independent_transform = True  # eval mode, the holes hold the noise's mean
     # an epoch is at least this many batches (several passes over a small
     # table): GAIN's code counts batches, not passes, and with one batch per
     # epoch early stopping ended wine's training after ~25 steps
@@ -354,6 +365,10 @@ class _GAINBase(DeepImputer):
             self.hide_rate_ = float(np.clip(hide_rate_from(observed, 0.0), *AUTO_HIDE_RATE_RANGE))
         else:
             self.hide_rate_ = float(self.hide_rate)
+        if self.hide_rate is None and self.image_shape_ is not None:
+            self.hide_rate_ = min(self.hide_rate_, AUTO_IMAGE_HIDE_MAX)
+        self.hide_share_ = (hide_share_for(self.hide_rate_, observed)
+                            if self.hide_pattern_ == "data" else 1.0)
         self.valid_hide_rate_ = self.hide_rate_ or hide_rate_from(observed, VALID_HIDE_RATE)
         # a diverging game stops with a clear error (AdversarialNet skips
         # non-finite steps and raises when a whole epoch was skipped)
@@ -374,6 +389,7 @@ class _GAINBase(DeepImputer):
             hide_rate=self.hide_rate_,
             valid_hide_rate=self.valid_hide_rate_,
             hide_pattern=self.hide_pattern_,
+            hide_share=self.hide_share_,
             n_channels=n_channels,
             valid_seed=self._seed,
             iterator_train__min_batches=self._min_batches_per_epoch,
@@ -435,7 +451,7 @@ class GAINImputer(CategoricalMixin, _GAINBase):
         decay_note="1 keeps the hint fixed, as GAIN does.",
         hide_rate=0.0,
         hide_note="",
-    ) + _TRAINING_DOC.format(epochs=300, batch_size=128, patience=20, epochs_auto="",
+    ) + _TRAINING_DOC.format(epochs=300, batch_size=128, patience=20, epochs_auto="", batch_note="",
                              epochs_note="") + """
     Attributes
     ----------

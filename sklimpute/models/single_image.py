@@ -159,9 +159,9 @@ class SingleImageImputer(BaseImputer):
     ----------
     estimator : None, "nearest" or imputer, default=None
         What fills **A** from the crops. None: ``SpatialGAINImputer(
-        architecture="updown", prefill="noise", hide_rate=0.2, epochs=15)``
-        (the paper's Down/Upsample players and noise, its at most 15 epochs,
-        our hiding). An imputer is cloned for each image
+        architecture="updown", prefill="noise", hide_rate=0.2, epochs=15,
+        batch_size=64)`` (the paper's Down/Upsample players and noise, its at
+        most 15 epochs and batches of 64, our hiding). An imputer is cloned for each image
         and gets ``shape`` (the crops' shape) and ``random_state`` (drawn
         from ``random_state``) when it has those parameters; its other
         parameters are kept, so ``estimator__alpha`` can be tuned.
@@ -379,7 +379,7 @@ class SingleImageImputer(BaseImputer):
         if self.estimator == "nearest":
             return crops[int(np.argmin(distances))]
         est = clone(SpatialGAINImputer(architecture="updown", prefill="noise", hide_rate=0.2,
-                                       epochs=15)
+                                       epochs=15, batch_size=64)
                     if self.estimator is None else self.estimator)
         names = est.get_params(deep=False)
         est.set_params(**{k: v for k, v in (("shape", shape), ("random_state", self._seed))

@@ -212,12 +212,17 @@ class SpatialGAINImputer(_GAINBase):
         decay_note=("The paper decays the hint without giving the schedule; 0.97 per epoch "
                     "is ours."),
         hide_rate=None,
-        hide_note=("None (ours, the default): the data's missing rate, clipped to "
-                   "[0.2, 0.5] (``AUTO_HIDE_RATE_RANGE``). Hiding is what makes the "
-                   "generator impute well (0 is the paper's training; :ref:`gain` "
-                   "compares them)."),
+        hide_note=("None (ours, the default): the data's missing rate (clipped to "
+                   "[0.2, 0.5], ``AUTO_HIDE_RATE_RANGE``, with ``hide_pattern='mcar'``), "
+                   "on images at most a quarter (``AUTO_IMAGE_HIDE_MAX``: on 800 MNIST "
+                   "images at 50% MCAR, MAE 0.0271 against 0.0295 hiding half). "
+                   "Hiding is what makes the generator impute well (0 is the paper's "
+                   "training; :ref:`gain` compares them)."),
     ) + _TRAINING_DOC.format(
-        epochs='"auto"', batch_size=64, patience=5, epochs_auto=' or "auto"',
+        epochs='"auto"', batch_size=16, patience=5, epochs_auto=' or "auto"',
+        batch_note=(" The paper: 64. 16 (ours) makes four times the optimizer steps in "
+                    "about the same time on CPU (800 MNIST images, 50% MCAR: MAE 0.0295 "
+                    "against 0.0327 with 64)."),
         epochs_note="""
         ``"auto"`` (ours): ``AUTO_EPOCH_ROWS / n_train`` epochs (72,000
         rows in all), at least 10 and at most 30: 30 epochs of 800 images,
@@ -280,7 +285,7 @@ class SpatialGAINImputer(_GAINBase):
         hide_rate=None,
         hide_pattern="data",
         epochs="auto",
-        batch_size=64,
+        batch_size=16,
         lr=1e-3,
         device="cpu",
         validation_fraction=0.1,

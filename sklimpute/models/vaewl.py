@@ -44,7 +44,7 @@ from ..categorical import CATEGORICAL_FEATURES_CONSTRAINT, CategoricalMixin
 from ..deep import DeepImputer, ReconstructionMixin
 from ..inpainting import diffusion_fill
 from ..nn import MLP, ConvDecoder, ConvEncoder, conv_stack, init_he, kl_standard_normal, reparameterize, reshape_images
-from ..training import HIDE_PATTERNS, HidingMixin, ImputerNet, hide_rate_from
+from ..training import HIDE_PATTERNS, HidingMixin, ImputerNet, hide_rate_from, hide_share_for
 
 __all__ = ["VAEImputer", "VAEWLImputer", "VAEWLModule", "VAEWLNet", "loss_weights", "vaewl_loss"]
 
@@ -296,6 +296,7 @@ class VAEWLNet(HidingMixin, ImputerNet):
         beta=0.1,
         hide_rate=DEFAULT_HIDE_RATE,
         hide_pattern="mcar",
+        hide_share=1.0,
         reconstruction="bce",
         n_channels=1,
         valid_seed=0,
@@ -306,6 +307,7 @@ class VAEWLNet(HidingMixin, ImputerNet):
         self.beta = beta
         self.hide_rate = hide_rate
         self.hide_pattern = hide_pattern
+        self.hide_share = hide_share
         self.reconstruction = reconstruction
         self.n_channels = n_channels
         self.valid_seed = valid_seed
@@ -386,9 +388,11 @@ class VAEWLImputer(CategoricalMixin, ReconstructionMixin, DeepImputer):
         batch misses (:func:`~sklimpute.training.hide_like_rows`), so the
         hidden entries look like the data's own holes: scattered pixels for
         scattered holes, a square for a missing square, the columns that miss
-        under MAR; about the data's missing rate is hidden and ``hide_rate``
-        only switches hiding off (0) or on. ``"mcar"``: a random ``hide_rate``
-        share. Data without holes are always hidden the ``"mcar"`` way.
+        under MAR; about the data's missing rate is hidden. A ``hide_rate``
+        below it copies each of the other row's holes with probability
+        ``hide_rate`` / missing rate (``hide_share_``), so that about
+        ``hide_rate`` is hidden. ``"mcar"``: a random ``hide_rate`` share.
+        Data without holes are always hidden the ``"mcar"`` way.
     dropout : float in [0, 1), default=0.0
         Dropout after every hidden layer (the paper: 20%; 0 imputes better
         in our MNIST benchmark, see :ref:`vaewl`). The convolution
@@ -425,8 +429,11 @@ class VAEWLImputer(CategoricalMixin, ReconstructionMixin, DeepImputer):
     epochs : int, default=30
         Maximal number of epochs (the paper: 200, with early stopping; 30
         keeps a fit of 800 MNIST images near a minute on one CPU thread).
-    batch_size : int, default=64
-        Mini-batch size (the paper: 64), also of ``transform``.
+    batch_size : int, default=16
+        Mini-batch size of training (the paper: 64; 16 makes four times the
+        optimizer steps in about the same time on CPU: on 800 MNIST images at
+        20% MCAR, MAE 0.0192 against 0.0220, see :ref:`vaewl`).
+        ``transform`` runs batches of at least ``TRANSFORM_BATCH_SIZE``.
     lr : float, default=1e-3
         Adam learning rate (the paper: 0.001).
     device : str, default="cpu"
@@ -470,6 +477,9 @@ class VAEWLImputer(CategoricalMixin, ReconstructionMixin, DeepImputer):
         The share of observed entries hidden in training.
     hide_pattern_ : {"data", "mcar"}
         How they were hidden (``"mcar"`` when the data had no holes).
+    hide_share_ : float
+        With ``hide_pattern_="data"``: the probability that a batch copies a
+        hole of another row (1 unless ``hide_rate_`` is below the missing rate).
     reconstruction_ : {"bce", "mse"}
         The reconstruction term used.
     history_ : skorch History
@@ -532,6 +542,8 @@ class VAEWLImputer(CategoricalMixin, ReconstructionMixin, DeepImputer):
     (3, 5, 64)
     """
 
+    _batch_independent_transform = True  # eval mode, the latent mean
+
     _parameter_constraints = {
         **DeepImputer._parameter_constraints,
         "categorical_features": CATEGORICAL_FEATURES_CONSTRAINT,
@@ -561,7 +573,7 @@ class VAEWLImputer(CategoricalMixin, ReconstructionMixin, DeepImputer):
         skip_connection=True,
         prefill="diffusion",
         epochs=30,
-        batch_size=64,
+        batch_size=16,
         lr=1e-3,
         device="cpu",
         validation_fraction=0.1,
@@ -611,6 +623,8 @@ class VAEWLImputer(CategoricalMixin, ReconstructionMixin, DeepImputer):
             self.hide_rate_ = hide_rate_from(observed, DEFAULT_HIDE_RATE)
         else:
             self.hide_rate_ = float(self.hide_rate)
+        self.hide_share_ = (hide_share_for(self.hide_rate_, observed)
+                            if self.hide_pattern_ == "data" else 1.0)
         return super()._fit(X, observed)
 
     def _build_net(self, n_features, **net_kwargs):
@@ -628,6 +642,7 @@ class VAEWLImputer(CategoricalMixin, ReconstructionMixin, DeepImputer):
             beta=self.beta,
             hide_rate=self.hide_rate_,
             hide_pattern=self.hide_pattern_,
+            hide_share=self.hide_share_,
             reconstruction=self.reconstruction_,
             n_channels=1 if shape is None else shape[0],
             valid_seed=self._seed,
@@ -731,7 +746,7 @@ class VAEImputer(VAEWLImputer):
         skip_connection=True,
         prefill="diffusion",
         epochs=30,
-        batch_size=64,
+        batch_size=16,
         lr=1e-3,
         device="cpu",
         validation_fraction=0.1,
