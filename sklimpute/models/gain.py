@@ -266,8 +266,8 @@ _TRAINING_DOC = """
         10 batches, so that ``epochs`` and ``patience`` stand for enough
         optimizer steps on small tables.{epochs_note}
     batch_size : int, default={batch_size}
-        Mini-batch size of training.{batch_note} ``transform`` runs batches of
-        at least ``TRANSFORM_BATCH_SIZE``.
+        Mini-batch size of training; ``transform`` runs batches of at least
+        ``TRANSFORM_BATCH_SIZE``.{batch_note}
     lr : float, default=1e-3
         Adam learning rate of both players (betas 0.9, 0.999).
     device : str, default="cpu"
@@ -280,7 +280,7 @@ _TRAINING_DOC = """
         0.2 when the data are complete.
     patience : int or None, default={patience}
         Epochs without improvement of the validation loss before stopping
-        (the best epoch's weights are restored).
+        (the best epoch's weights are restored).{patience_note}
     callbacks : list of skorch callbacks or None, default=None
         Extra skorch callbacks.
     n_threads : int or None, default=None
@@ -452,6 +452,7 @@ class GAINImputer(CategoricalMixin, _GAINBase):
         hide_rate=0.0,
         hide_note="",
     ) + _TRAINING_DOC.format(epochs=300, batch_size=128, patience=20, epochs_auto="", batch_note="",
+                             patience_note="",
                              epochs_note="") + """
     Attributes
     ----------
