@@ -487,8 +487,10 @@ class HidingMixin:
     """Hide a share of the observed entries of every batch (training on holes we can score).
 
     For nets with the attributes ``hide_rate``, ``n_channels`` and (optional)
-    ``hide_pattern``: :meth:`hide` draws a ``seen`` mask from the observed
-    one, by :func:`hide_like_rows` when ``hide_pattern`` is ``"data"`` and by
+    ``hide_pattern`` and ``hide_share``: :meth:`hide` draws a ``seen`` mask
+    from the observed one, by :func:`hide_like_rows` (copying each hole of
+    the partner row with probability ``hide_share``, default 1) when
+    ``hide_pattern`` is ``"data"`` and by
     :func:`hide_entries` (MCAR at ``hide_rate``) otherwise; a rate of 0 hides
     nothing either way. Training batches draw from
     torch's (seeded) global generator; validation batches from a generator
