@@ -693,7 +693,11 @@ class VAEImputer(VAEWLImputer):
         (0: the ordinary VAE). See :class:`VAEWLImputer`.
     hide_pattern, latent_dim, dropout, weight_decay, reconstruction, skip_connection, prefill
         See :class:`VAEWLImputer`.
-    epochs, batch_size, lr, device, validation_fraction, patience, callbacks, n_threads
+    batch_size : int, default=64
+        Mini-batch size of training (the paper's; VAE-WL's default is 16).
+        With 16 the plain VAE imputed 4,000 MNIST images at 20% MCAR worse
+        (MAE 0.0501 against 0.0304).
+    epochs, lr, device, validation_fraction, patience, callbacks, n_threads
         See :class:`VAEWLImputer`.
     categorical_features, missing_values, shape, keep_empty_features, add_indicator, random_state, verbose
         See :class:`VAEWLImputer`.
@@ -746,7 +750,7 @@ class VAEImputer(VAEWLImputer):
         skip_connection=True,
         prefill="diffusion",
         epochs=30,
-        batch_size=16,
+        batch_size=64,
         lr=1e-3,
         device="cpu",
         validation_fraction=0.1,
