@@ -429,9 +429,9 @@ def hide_like_rows(mask, generator=None, share=1.0, n_channels=1):
     own missing patterns (scattered pixels for scattered holes, a square
     for a missing square, the columns that miss under MAR), at about the
     data's missing rate. Complete rows hide nothing. With ``share < 1`` each
-    row hides like its partner with probability ``share`` and hides nothing
-    otherwise: about ``share`` times the missing rate is hidden, in the
-    data's patterns (see :func:`hide_share_for`).
+    of the partner's holes is copied with probability ``share`` (a whole
+    pixel, all ``n_channels`` channels at once): about ``share`` times the
+    missing rate is hidden, in every row (see :func:`hide_share_for`).
 
     Examples
     --------

@@ -220,8 +220,12 @@ class SpatialGAINImputer(_GAINBase):
                    "training; :ref:`gain` compares them)."),
     ) + _TRAINING_DOC.format(
         epochs='"auto"', batch_size=16, patience=10, epochs_auto=' or "auto"',
-        patience_note='\n        On the digits (8x8) the validation loss of batches of 16 is\n        noisy: 5 stopped 40% MCAR at epoch 12 (MAE 0.1358), 10 runs the\n        30 epochs (0.1113; nearest neighbours 0.1032).',
-        batch_note='\n        The paper: 64. 16 (ours) makes four times the optimizer steps in\n        about the same time on CPU (800 MNIST images, 50% MCAR: MAE\n        0.0295 against 0.0327 with 64).',
+        patience_note=("\n        On the digits (8x8) the validation loss of batches of 16 is"
+                       "\n        noisy: 5 stopped 40% MCAR at epoch 12 (MAE 0.1358), 10 runs the"
+                       "\n        30 epochs (0.1113; nearest neighbours 0.1032)."),
+        batch_note=("\n        The paper: 64. 16 (ours) makes four times the optimizer steps in"
+                    "\n        about the same time on CPU (800 MNIST images, 50% MCAR: MAE"
+                    "\n        0.0295 against 0.0327 with 64)."),
         epochs_note="""
         ``"auto"`` (ours): ``AUTO_EPOCH_ROWS / n_train`` epochs (72,000
         rows in all), at least 10 and at most 30: 30 epochs of 800 images,
