@@ -460,13 +460,14 @@ def hide_like_rows(mask, generator=None, share=1.0, n_channels=1):
 AUTO_IMAGE_HIDE_MAX = 0.25
 
 
-def hide_share_for(rate, observed):
+def hide_share_for(rate, observed, pattern="data"):
     """The share of a partner row's holes to copy so that about ``rate`` is hidden.
 
     :func:`hide_like_rows` hides about the data's missing rate ``m``; it
     copies each hole of the partner row with probability ``rate / m``, or
     every hole when ``rate`` is at least ``m`` or 0 (no hiding in training:
-    a validation pass that hides copies the data's holes whole).
+    a validation pass that hides copies the data's holes whole). Any other
+    ``pattern`` than ``"data"`` copies no holes: 1.
 
     Examples
     --------
@@ -476,7 +477,7 @@ def hide_share_for(rate, observed):
     (0.5, 1.0)
     """
     missing = 1.0 - float(np.mean(observed))
-    return 1.0 if missing <= rate or rate <= 0 else float(rate) / missing
+    return 1.0 if pattern != "data" or missing <= rate or rate <= 0 else float(rate) / missing
 
 
 #: ``hide_pattern`` values of the imputers that train on hidden entries

@@ -171,6 +171,7 @@ def test_hide_like_rows_share_copies_that_share_of_the_partner_holes():
     assert (hidden_part.sum(axis=1) > 0).mean() > 0.99  # thinned in every row, not fewer rows
     assert hide_share_for(0.25, ~holes) == pytest.approx(0.5, abs=0.01)
     assert hide_share_for(0.0, ~holes) == hide_share_for(0.7, ~holes) == 1.0
+    assert hide_share_for(0.25, ~holes, "mcar") == 1.0
 
 
 @pytest.mark.parametrize("pattern", ["data", "mcar"])

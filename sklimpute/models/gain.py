@@ -367,8 +367,7 @@ class _GAINBase(DeepImputer):
             self.hide_rate_ = float(self.hide_rate)
         if self.hide_rate is None and self.image_shape_ is not None:
             self.hide_rate_ = min(self.hide_rate_, AUTO_IMAGE_HIDE_MAX)
-        self.hide_share_ = (hide_share_for(self.hide_rate_, observed)
-                            if self.hide_pattern_ == "data" else 1.0)
+        self.hide_share_ = hide_share_for(self.hide_rate_, observed, self.hide_pattern_)
         self.valid_hide_rate_ = self.hide_rate_ or hide_rate_from(observed, VALID_HIDE_RATE)
         # a diverging game stops with a clear error (AdversarialNet skips
         # non-finite steps and raises when a whole epoch was skipped)

@@ -623,8 +623,7 @@ class VAEWLImputer(CategoricalMixin, ReconstructionMixin, DeepImputer):
             self.hide_rate_ = hide_rate_from(observed, DEFAULT_HIDE_RATE)
         else:
             self.hide_rate_ = float(self.hide_rate)
-        self.hide_share_ = (hide_share_for(self.hide_rate_, observed)
-                            if self.hide_pattern_ == "data" else 1.0)
+        self.hide_share_ = hide_share_for(self.hide_rate_, observed, self.hide_pattern_)
         return super()._fit(X, observed)
 
     def _build_net(self, n_features, **net_kwargs):
