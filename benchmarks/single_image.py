@@ -14,8 +14,9 @@ scikit-learn (``china``, ``flower``) and scikit-image (``astronaut``,
 Every method imputes the one image with its holes (nothing else is seen;
 the zero-shot methods get the corner as their region **A**);
 RMSE on the hidden pixels (values in [0, 1]), seconds on one CPU thread.
-Methods: ``SingleImageImputer()`` at its defaults, ``"nearest"`` (the
-nearest crop), scikit-image's biharmonic inpainting, OpenCV's Navier-Stokes
+Methods: ``SingleImageImputer()`` at its defaults (the residual correction
+of biharmonic inpainting, learned from the photograph itself), ``"nearest"``
+(the nearest crop), scikit-image's biharmonic inpainting, OpenCV's Navier-Stokes
 and Telea (when ``opencv-python-headless`` is installed) and per-image
 matrix completion.
 

@@ -69,7 +69,7 @@ TINY = {
     "VSAEImputer": dict(epochs=2, latent_dim=2, encoder_width=8, decoder_width=8,
                         mask_decoder_width=4, imputation_draws=2),
     "MatrixCompletionImputer": dict(max_iter=50),
-    "SingleImageImputer": dict(estimator="nearest"),
+    "SingleImageImputer": dict(),  # the residual correction: a second or less
 }
 
 #: not imputers: the bases a model subclasses (tests/test_hardening.py checks

@@ -1,4 +1,5 @@
-"""SingleImageImputer: SpatialGAIN's zero-shot mode, one image at a time.
+"""SingleImageImputer: one image at a time, by the residual correction of
+biharmonic inpainting (the default) or SpatialGAIN's zero-shot mode.
 
 Not in ``test_common.IMPUTERS``: sklearn's ``check_estimator`` feeds random
 tables with no image shape and holes everywhere, which this method rejects
@@ -23,8 +24,14 @@ from sklearn.utils.estimator_checks import (
     check_set_params,
 )
 
-from sklimpute import SingleImageImputer, SpatialGAINImputer
-from sklimpute.models.single_image import crop_distances, crops_outside, missing_region
+from sklimpute import InpaintingImputer, SingleImageImputer, SpatialGAINImputer, make_missing
+from sklimpute.models.single_image import (
+    crop_distances,
+    crops_outside,
+    hidden_windows,
+    missing_region,
+    neighbourhood_features,
+)
 
 SIDE, A = 40, (30, 30, 10, 10)  # a 40x40 image, A its bottom-right 10x10 corner
 
@@ -155,7 +162,7 @@ def test_nearest_copies_the_matching_crop():
 def test_spatialgain_from_one_image_beats_nearest_crop_and_region_mean():
     image = smooth_image(0)
     X, hidden = corrupt(image, 0)
-    sg = SingleImageImputer(shape=(SIDE, SIDE), random_state=0).fit_transform(X)
+    sg = SingleImageImputer("spatialgain", shape=(SIDE, SIDE), random_state=0).fit_transform(X)
     nearest = SingleImageImputer("nearest", shape=(SIDE, SIDE)).fit_transform(X)
     region_mean = np.where(np.isnan(X), np.nanmean(X.reshape(SIDE, SIDE)[30:, 30:]), X)
     sg_rmse = region_rmse(sg, image, hidden)
@@ -297,3 +304,86 @@ def test_updown_players_take_one_pixel_high_images():
     out = SpatialGAINImputer(architecture="updown", shape=(1, 64), epochs=2,
                              random_state=0).fit_transform(X)
     assert out.shape == (40, 64) and np.isfinite(out).all()
+
+
+# --------------------------------------------------------------------------- #
+# The residual mode (the default)
+# --------------------------------------------------------------------------- #
+
+
+def photo(name, side=128):
+    """A scikit-image photograph (not one of benchmarks/single_image.py's), grayscale, in [0, 1]."""
+    from skimage import data
+    from skimage.transform import resize
+
+    img = np.asarray(getattr(data, name)(), dtype=float)
+    return resize(img / img.max(), (side, side), anti_aliasing=True)
+
+
+def biharmonic(X, shape):
+    return InpaintingImputer(shape=shape).fit_transform(X)
+
+
+@pytest.mark.parametrize("name", ["camera", "brick"])
+def test_residual_beats_biharmonic_inpainting_on_a_photograph(name):
+    image = photo(name)
+    X, hidden = corrupt(image, 0, rate=0.2, region=(80, 80, 32, 32))
+    out = SingleImageImputer(shape=image.shape).fit_transform(X)
+    # measured: camera 0.032 against 0.045, brick 0.021 against 0.040
+    assert region_rmse(out, image, hidden) < 0.85 * region_rmse(biharmonic(X, image.shape), image, hidden)
+
+
+def test_residual_on_scattered_holes_over_the_whole_image(mnist):
+    # no localised region: the crop estimators refuse this, the residual mode
+    # learns from the pattern moved over the image and beats the filter
+    X, hidden = make_missing(mnist[:10], "mcar", 0.2, random_state=0)
+    ours = SingleImageImputer(shape=(28, 28)).fit_transform(X)
+    classical = biharmonic(X, (28, 28))
+    err = lambda out: np.abs(out - mnist[:10])[hidden].mean()  # noqa: E731
+    assert err(ours) < 0.95 * err(classical)  # measured 0.038 against 0.042 on 20 images
+
+
+def test_residual_is_scale_free_and_deterministic():
+    image = photo("camera", side=64)
+    X, hidden = corrupt(image, 1, rate=0.2, region=(40, 40, 20, 20))
+    a = SingleImageImputer(shape=image.shape).fit_transform(X)
+    b = SingleImageImputer(shape=image.shape, random_state=5).fit_transform(255 * X + 10)
+    np.testing.assert_allclose((b - 10) / 255, a, atol=1e-9)
+
+
+def test_residual_keeps_the_biharmonic_fill_when_there_is_nothing_to_learn_from():
+    # one missing pixel in a 6x6 image: too few hidden values for 48 features
+    image = smooth_image(0)[:6, :6]
+    X = image.reshape(1, -1).copy()
+    X[0, 14] = np.nan
+    out = SingleImageImputer(shape=(6, 6)).fit_transform(X)
+    assert out[0, 14] == pytest.approx(biharmonic(X, (6, 6))[0, 14])
+
+
+def test_neighbourhood_features_are_differences_and_hole_flags():
+    fill = np.stack([np.arange(25.0).reshape(5, 5), 10 * np.arange(25.0).reshape(5, 5)])
+    holes = np.zeros((5, 5), dtype=bool)
+    holes[2, 2] = holes[2, 3] = True
+    features, values = neighbourhood_features(fill, holes, holes, radius=1)
+    assert features.shape == (4, 16)  # 2 channels x 2 pixels, 8 differences + 8 flags
+    assert values.tolist() == [12.0, 13.0, 120.0, 130.0]
+    # pixel (2, 2): its right neighbour is (2, 3), one more; in channel 2, ten more
+    assert features[0, 4] == 1.0 and features[2, 4] == 10.0
+    assert features[0, 8 + 4] == 1.0 and features[0, 8:].sum() == 1.0  # only (2, 3) is a hole
+    # pixel (2, 3) at column 3: its right neighbour (2, 4); the edge repeats beyond
+    assert features[1, 4] == 1.0
+
+
+def test_hidden_windows_hide_only_observed_pixels_in_the_holes_pattern():
+    rng = np.random.RandomState(0)
+    holes = np.zeros((64, 64), dtype=bool)
+    holes[40:56, 40:56] = rng.rand(16, 16) < 0.3
+    windows = hidden_windows(holes, (40, 40, 16, 16), n_windows=12)
+    assert len(windows) == 12
+    for rows, cols, hidden in windows:
+        assert hidden.shape == holes[rows, cols].shape
+        assert not (hidden & holes[rows, cols]).any()
+        # about the holes' share of the moved 16 x 16 box, never more than it holds
+        assert 0 < hidden.sum() <= holes.sum()
+    offsets = [(r.start, c.start) for r, c, _ in windows]
+    assert len(set(offsets)) == len(offsets)
