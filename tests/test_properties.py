@@ -69,7 +69,7 @@ TINY = {
     "VSAEImputer": dict(epochs=2, latent_dim=2, encoder_width=8, decoder_width=8,
                         mask_decoder_width=4, imputation_draws=2),
     "MatrixCompletionImputer": dict(max_iter=50),
-    "SingleImageImputer": dict(),  # the residual correction: a second or less
+    "SingleImageImputer": dict(),  # the residual correction: well under a second
 }
 
 #: not imputers: the bases a model subclasses (tests/test_hardening.py checks
@@ -195,12 +195,17 @@ def check_contract(make, X, shape):
     return out
 
 
-#: imputers made for one localised region per image: images only, masks of
-#: that kind (on holes spread over the image they refuse with a ValueError),
+#: SingleImageImputer's crop estimators, made for one localised region per
+#: image: images only, masks of that kind (on holes spread over the image
+#: they refuse with a ValueError),
 #: mostly regions with some observed pixels, which every estimator accepts;
 #: a few images (each trains its own model)
 LOCALISED = ["patch", "patch", "block"]
 THIN = ["single", "strip"]
+
+
+def _single_image_nearest():
+    return _make(sklimpute.SingleImageImputer, estimator="nearest")
 
 
 def _single_image_spatialgain():
@@ -212,11 +217,12 @@ def _single_image_spatialgain():
 
 def _params():
     for name, cls in _imputer_classes():
-        if name == "SingleImageImputer":
-            strategy = cases(masks=LOCALISED, images_only=True, sides=(3, 12), rows=(1, 4))
-        else:
-            strategy = cases()
+        # the default residual mode takes holes of any kind, on images
+        strategy = cases(images_only=True) if name == "SingleImageImputer" else cases()
         yield pytest.param(lambda cls=cls: _make(cls), strategy, id=name)
+    yield pytest.param(_single_image_nearest,
+                       cases(masks=LOCALISED, images_only=True, sides=(3, 12), rows=(1, 4)),
+                       id="SingleImageImputer-nearest")
     yield pytest.param(_single_image_spatialgain,
                        cases(masks=LOCALISED, images_only=True, sides=(3, 12), rows=(1, 4)),
                        id="SingleImageImputer-spatialgain")

@@ -324,7 +324,8 @@ def residual_fill(image, holes, region, n_windows=60, verbose=False):
         inpainted).
     """
     c, H, W = image.shape
-    low, high = np.nanmin(image), np.nanmax(image)
+    seen = image[~np.isnan(image)]
+    low, high = (seen.min(), seen.max()) if seen.size else (0.0, 1.0)
     scale = high - low if high > low else 1.0
     x = (image - low) / scale  # the observed range is [0, 1], as the penalties assume
     rows, cols = _window(region, (H, W), RESIDUAL_MARGIN)
