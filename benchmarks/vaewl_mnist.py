@@ -68,9 +68,12 @@ def imputer(name, setting, rate, seed, args):
     vae = dict(dropout=args.dropout, prefill="zeros", batch_size=64, **deep)  # the paper's batch
     # on complete images the GAINs only see holes if some are hidden from
     # the generator: the test's rate, as for VAE-WL; on incomplete images
-    # GAIN's default 0, and 0.2 for SpatialGAIN (its default when this
-    # table was made); SpatialGAIN with the paper's network and noise
-    gain_hide = {"hide_rate": rate} if setting == "complete" else {}
+    # 0 for GAIN and 0.2 for SpatialGAIN, as when this table was made; then
+    # every hiding was MCAR (hide_pattern="mcar"; the default is now "data",
+    # whose explicit hide_rate thins the copied holes); SpatialGAIN with the
+    # paper's network and noise
+    gain_hide = {"hide_rate": rate if setting == "complete" else 0.0, "hide_pattern": "mcar"}
+    sg_hide = dict(gain_hide, hide_rate=0.2) if setting == "incomplete" else gain_hide
     methods = {
         "VAE-WL": Method("vaewl", dict(epochs=args.epochs, hide_rate=hide, skip_connection=False, **vae)),
         "VAE": Method("vae", dict(epochs=args.epochs, skip_connection=False, **vae)),
@@ -85,7 +88,7 @@ def imputer(name, setting, rate, seed, args):
         "SpatialGAIN": Method("spatialgain", dict(epochs=args.spatialgain_epochs,
                                                   architecture="standard", prefill="noise",
                                                   batch_size=64,
-                                                  **{"hide_rate": 0.2, **gain_hide}, **deep)),
+                                                  **sg_hide, **deep)),
     }
     return methods[name](SHAPE, seed)
 
