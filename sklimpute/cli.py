@@ -48,6 +48,17 @@ def compare_excluded():
 #: scikit-learn's imputers (on 500 bundled MNIST images)
 DEMO_METHODS = ["spatialgain", "inpainting", "matrix_completion", "knn", "iterative", "mean"]
 
+#: printed under the demo's table: when the classical filter is the choice
+DEMO_ADVICE = """\
+Many images of one kind (these digits): a learned imputer, trained on them.
+One photograph, or a few images: nothing to train on but the image itself;
+SingleImageImputer corrects biharmonic inpainting with what it learns from
+that image (below the filter in 80% of the photographs measured, about a
+second each), and InpaintingImputer (the filter alone, milliseconds) is as
+good on one large hole. Tiny images (8 x 8): too few neighbours for the
+filter; GaussianImputer. See the docs' page "Which imputer?".
+"""
+
 
 class CLIError(Exception):
     """A problem the user can fix: reported as one line, exit code 2."""
@@ -400,7 +411,7 @@ def load_data(spec, shape_text=None, n_samples=None, seed=0):
     return X, shape
 
 
-def cmd_compare(args, default_methods=None):
+def cmd_compare(args, default_methods=None, advice=None):
     # matplotlib only when a comparison draws its figures
     from .plotting import plot_error_vs_rate, plot_imputation_grid
 
@@ -437,6 +448,8 @@ def cmd_compare(args, default_methods=None):
                              path=out_dir / "imputations.png")
         files.append("imputations.png")
     print(markdown)
+    if advice:
+        print(advice)
     if log:
         log(f"wrote {', '.join(str(out_dir / f) for f in files)}")
     return 0
@@ -502,7 +515,7 @@ def build_parser():
     compare_args(p, "mnist", "0.2,0.5", "comma-separated names")
     p.set_defaults(n_samples=500)
     p.add_argument("-o", "--output-dir", default="sklimpute-demo")
-    p.set_defaults(func=lambda a: cmd_compare(a, DEMO_METHODS))
+    p.set_defaults(func=lambda a: cmd_compare(a, DEMO_METHODS, DEMO_ADVICE))
     return parser
 
 

@@ -152,6 +152,20 @@ def test_demo_leads_with_the_learned_image_imputer(tmp_path, monkeypatch):
     assert methods[0] == "spatialgain" and {"inpainting", "knn", "iterative"} <= set(methods)
 
 
+def test_demo_says_when_the_classical_filter_is_the_choice(tmp_path, monkeypatch, capsys):
+    from sklimpute import cli
+
+    table = pd.DataFrame(dict(method=["inpainting"], condition=["mcar 0.2"], mae=[0.03]))
+    examples = dict(truth=None, missing=None, imputed=None)
+    monkeypatch.setattr(cli, "run_comparison", lambda *a, **k: (table, examples))
+    monkeypatch.setattr(cli, "format_markdown", lambda results: "| table |")
+    monkeypatch.setattr("sklimpute.plotting.plot_error_vs_rate", lambda *a, **k: None)
+    monkeypatch.setattr("sklimpute.plotting.plot_imputation_grid", lambda *a, **k: None)
+    main(["demo", "-o", str(tmp_path), "-q"])
+    out = capsys.readouterr().out
+    assert "| table |" in out and "SingleImageImputer" in out and "InpaintingImputer" in out
+
+
 def test_compare_on_a_file(tmp_path, digits):
     pd.DataFrame(digits[:150]).to_csv(tmp_path / "d.csv", index=False)
     rc = main(["compare", "--data", str(tmp_path / "d.csv"), "--rates", "0.3",
