@@ -219,3 +219,62 @@ def test_held_out_categories_are_scored_by_misclassification():
     for errors in (imp.holdout_errors_, imp.components_errors_):
         np.testing.assert_allclose(errors * n_held, np.round(errors * n_held), atol=1e-9)
         assert (errors < 0.5).all()  # the group shows in the other columns
+
+
+# --------------------------------------------------------------------------- #
+# mechanism="self_masking": missing not at random
+# --------------------------------------------------------------------------- #
+
+
+def _self_masked(n=1500, d=5, rate=0.4, seed=0):
+    X, _, _ = _gaussian(n, seed=seed, d=d)
+    X_missing, hidden = make_missing(X, "mnar", rate, random_state=seed)  # large values lost
+    return X, X_missing, hidden
+
+
+def test_self_masking_undoes_the_bias_of_mar_under_self_masked_holes():
+    X, X_missing, hidden = _self_masked()
+    mar = GaussianImputer(n_components=1, random_state=0).fit_transform(X_missing)
+    imp = GaussianImputer(mechanism="self_masking", random_state=0).fit(X_missing)
+    mnar = imp.transform(X_missing)
+    err = lambda out: np.abs(out - X)[hidden].mean()  # noqa: E731
+    # MAR fills with values like the observed (smaller) ones: biased low
+    assert (mar - X)[hidden].mean() < -0.2 * X.std(axis=0).mean()
+    assert abs((mnar - X)[hidden].mean()) < 0.4 * abs((mar - X)[hidden].mean())
+    assert err(mnar) < 0.8 * err(mar)
+    # make_missing's MNAR has slopes of 2 x U(0.5, 1.5) per standardised unit
+    assert (imp.mask_slopes_ > 0.5).all() and imp.n_components_ == 1
+
+
+def test_self_masking_on_mcar_holes_finds_flat_slopes_and_imputes_like_mar():
+    X, _, _ = _gaussian(1500, seed=1, d=5)
+    X_missing, hidden = make_missing(X, "mcar", 0.3, random_state=1)
+    imp = GaussianImputer(mechanism="self_masking", random_state=0).fit(X_missing)
+    assert np.abs(imp.mask_slopes_).max() < 0.3
+    mar = GaussianImputer(n_components=1, random_state=0).fit_transform(X_missing)
+    err = lambda out: np.abs(out - X)[hidden].mean()  # noqa: E731
+    assert err(imp.transform(X_missing)) < 1.03 * err(mar)
+
+
+def test_self_masking_rows_are_imputed_the_same_in_any_batch_and_draws_vary():
+    _, X_missing, _ = _self_masked(n=400, d=4, seed=2)
+    imp = GaussianImputer(mechanism="self_masking", random_state=0).fit(X_missing)
+    whole = imp.transform(X_missing)
+    np.testing.assert_allclose(imp.transform(X_missing[7:19]), whole[7:19], rtol=1e-10)
+    draws = imp.sample_imputations(X_missing[:50], n_draws=4, random_state=0)
+    holes = np.isnan(X_missing[:50])
+    assert draws.shape == (4, 50, 4) and not np.isnan(draws).any()
+    assert np.all(draws[:, ~holes] == X_missing[:50][~holes])
+    assert draws[0][holes].std() > 0 and not np.allclose(draws[0][holes], draws[1][holes])
+
+
+def test_self_masking_refuses_mixtures_and_categories():
+    import pandas as pd
+
+    _, X_missing, _ = _self_masked(n=200, d=3)
+    with pytest.raises(ValueError, match="one Gaussian"):
+        GaussianImputer(mechanism="self_masking", n_components=2).fit(X_missing)
+    df = pd.DataFrame(X_missing, columns=list("abc"))
+    df["kind"] = pd.Categorical(np.where(np.arange(200) % 2, "x", "y"))
+    with pytest.raises(ValueError, match="categorical"):
+        GaussianImputer(mechanism="self_masking").fit(df)

@@ -33,6 +33,8 @@ from sklearn.utils.validation import check_is_fitted
 from ..base import BaseImputer
 from ..categorical import CATEGORICAL_FEATURES_CONSTRAINT, CategoricalMixin
 from .matrix_completion import _holdout
+from .self_masking import MAX_ITER as SELF_MASKING_MAX_ITER
+from .self_masking import N_DRAWS, normal_points, self_masking_em, self_masking_pass
 
 __all__ = ["GaussianImputer"]
 
@@ -329,6 +331,17 @@ class GaussianImputer(CategoricalMixin, BaseImputer):
     tol : float > 0, default=1e-3
         EM stops when no entry of the mean or the covariance (standardised
         units) changes by more than ``tol``.
+    mechanism : {"mar", "self_masking"}, default="mar"
+        What the holes depend on. ``"mar"``: at most on observed entries (the
+        classical EM; the model of the missingness is not needed).
+        ``"self_masking"``: each entry's chance of being missing depends on
+        its own value, by a logistic model per feature (missing not at random:
+        large values lost more often, or small ones), fitted with the
+        Gaussian by Monte Carlo EM (:mod:`sklimpute.models.self_masking`, at
+        most 50 iterations) after the ridge is chosen; one Gaussian, numeric
+        features only.
+        Choose it when you know the values themselves drive the holes: on
+        missingness driven by other features it is worse than ``"mar"``.
     categorical_features : "auto", None or array-like of int, bool or str, default="auto"
         The categorical features of a table: "auto" (or None) finds them from
         a DataFrame's dtypes (``category``, strings, ``bool``, ``boolean``);
@@ -380,7 +393,13 @@ class GaussianImputer(CategoricalMixin, BaseImputer):
         The numbers of components tried by ``n_components="auto"`` and the
         held-out error of each (at its best ridge); None for a given number.
     n_iter_ : int
-        EM iterations of the final fit.
+        EM iterations of the final fit (of the self-masking EM with
+        ``mechanism="self_masking"``).
+    mask_slopes_, mask_intercepts_ : ndarray of shape (n_features,) or None
+        With ``mechanism="self_masking"``: each feature's logistic model of
+        being missing, ``sigmoid(slope * value + intercept)`` with the value
+        in standardised units (a positive slope: large values are lost more
+        often; 0: at random). None with ``"mar"``.
     scaler_ : FeatureScaler
         The per-feature standardisation.
     image_shape_ : None or tuple of int
@@ -435,6 +454,7 @@ class GaussianImputer(CategoricalMixin, BaseImputer):
         "ridge": [Interval(numbers.Real, 0, None, closed="left"), StrOptions({"auto"})],
         "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
         "tol": [Interval(numbers.Real, 0, None, closed="neither")],
+        "mechanism": [StrOptions({"mar", "self_masking"})],
     }
 
     def __init__(
@@ -444,6 +464,7 @@ class GaussianImputer(CategoricalMixin, BaseImputer):
         ridge="auto",
         max_iter=200,
         tol=1e-3,
+        mechanism="mar",
         categorical_features="auto",
         missing_values=np.nan,
         shape=None,
@@ -465,6 +486,7 @@ class GaussianImputer(CategoricalMixin, BaseImputer):
         self.ridge = ridge
         self.max_iter = max_iter
         self.tol = tol
+        self.mechanism = mechanism
 
     def _fit(self, X, observed):
         rng = check_random_state(self.random_state)
@@ -472,7 +494,11 @@ class GaussianImputer(CategoricalMixin, BaseImputer):
         path_kw = dict(max_iter=self.max_iter, tol=max(self.tol, AUTO_TOL))
         self.ridge_path_ = self.holdout_errors_ = None
         self.components_path_ = self.components_errors_ = None
-        auto_ridge, auto_k = self.ridge == "auto", self.n_components == "auto"
+        self.mask_slopes_ = self.mask_intercepts_ = None
+        self_masking = self.mechanism == "self_masking"
+        if self_masking:
+            self._check_self_masking()
+        auto_ridge, auto_k = self.ridge == "auto", self.n_components == "auto" and not self_masking
         fit_obs = observed
         if auto_ridge or auto_k:
             hold = _holdout(observed, AUTO_HOLDOUT, rng, self._model_groups())
@@ -541,7 +567,7 @@ class GaussianImputer(CategoricalMixin, BaseImputer):
             self.components_errors_ = np.array([e.mean() for e in errors])
             params = states[best]
         else:
-            self.n_components_ = int(self.n_components)
+            self.n_components_ = 1 if self_masking else int(self.n_components)
             if self.n_components_ > 1:
                 single = _em(X, observed, self.ridge_, *params, **path_kw)[:3]
                 params = _mixture_start(X, observed, single, self.n_components_, self.ridge_, rng)
@@ -549,6 +575,16 @@ class GaussianImputer(CategoricalMixin, BaseImputer):
         if self.verbose:
             print(f"[GaussianImputer] EM: {n_iter} iterations, {self.n_components_} "
                   f"component(s) at ridge {self.ridge_:g}")
+        if self_masking:  # from the MAR model: the model of the holes too (no warning at
+            # its iteration cap: the imputations settle long before the slopes)
+            mean, cov, slopes, intercepts, n_iter, _ = self_masking_em(
+                X, observed, means[0], covs[0], self.ridge_,
+                max_iter=min(self.max_iter, SELF_MASKING_MAX_ITER), tol=self.tol)
+            means, covs, log_weights = mean[None], cov[None], np.zeros(1)
+            self.mask_slopes_, self.mask_intercepts_ = slopes, intercepts
+            if self.verbose:
+                print(f"[GaussianImputer] self-masking EM: {n_iter} iterations; slopes "
+                      f"{np.array2string(slopes, precision=2)}")
         if not converged:
             warnings.warn(
                 f"GaussianImputer did not converge: max_iter={self.max_iter} EM "
@@ -566,10 +602,29 @@ class GaussianImputer(CategoricalMixin, BaseImputer):
         self.n_iter_ = int(n_iter)
         return self
 
+    def _check_self_masking(self):
+        if self.n_components not in ("auto", 1):
+            raise ValueError(
+                f"mechanism='self_masking' models one Gaussian, got n_components="
+                f"{self.n_components!r}: use n_components=1 (or 'auto'), or mechanism='mar' "
+                "for a mixture.")
+        if np.any(getattr(self, "categorical_", False)):
+            raise ValueError(
+                "mechanism='self_masking' models numeric features (a logistic model of each "
+                "value's chance to be missing); this table has categorical features. Use "
+                "mechanism='mar', or encode the categories as numbers yourself.")
+
     def _transform_batch_size(self):
         return max(1, min(4096, _CHUNK_VALUES // max(len(self.mean_) ** 2, 1)))  # the model's columns
 
+    def _self_masking_pass(self, X, observed, statistics=False):
+        points = normal_points(N_DRAWS, X.shape[1])
+        return self_masking_pass(X, observed, self.means_[0], self.covariances_[0], self.mask_slopes_,
+                                 self.mask_intercepts_, points, statistics=statistics)
+
     def _impute(self, X, observed):
+        if self.mask_slopes_ is not None:
+            return self._self_masking_pass(X, observed)[0]
         return _mixture_pass(X, observed, self.means_, self.covariances_, np.log(self.weights_))[0]
 
     def sample_imputations(self, X, n_draws=5, *, random_state=None):
@@ -578,7 +633,9 @@ class GaussianImputer(CategoricalMixin, BaseImputer):
         Each hole is drawn from the Gaussian of the holes given the row's
         observed entries (a draw of the whole row from the model, corrected
         to agree with the observed entries); the mean of many draws is
-        :meth:`transform`'s imputation.
+        :meth:`transform`'s imputation. With ``mechanism="self_masking"``
+        each row's holes are one of the importance sampler's draws, picked
+        with probability its weight (sampling importance resampling).
 
         Parameters
         ----------
@@ -602,6 +659,14 @@ class GaussianImputer(CategoricalMixin, BaseImputer):
         log_weights = np.log(self.weights_)
         draws = np.empty((int(n_draws),) + X.shape, dtype=X.dtype)
 
+        def resample(Xs, obs):
+            out = np.where(obs, Xs, 0.0)
+            for rows, holes, values, weights in self._self_masking_pass(Xs, obs, statistics=True)[1]:
+                u = rng.uniform(size=(len(rows), 1))
+                pick = np.minimum((np.cumsum(weights, axis=1) < u).sum(axis=1), weights.shape[1] - 1)
+                out[np.ix_(rows, holes)] = values[np.arange(len(rows)), pick]
+            return out
+
         def draw(Xs, obs):
             # a component per row, drawn from its responsibilities for the row
             _, resp, _ = _mixture_pass(Xs, obs, self.means_, self.covariances_, log_weights)
@@ -620,5 +685,6 @@ class GaussianImputer(CategoricalMixin, BaseImputer):
             return out
 
         for k in range(int(n_draws)):
-            self._impute_array(X, impute=draw, out=draws[k])
+            self._impute_array(X, impute=resample if self.mask_slopes_ is not None else draw,
+                               out=draws[k])
         return draws
