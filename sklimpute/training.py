@@ -43,9 +43,12 @@ __all__ = [
     "EpochProgressBar",
     "ImputerNet",
     "MaskedDataset",
+    "PRECISIONS",
     "THREAD_LIMIT_VARS",
     "WarmupEarlyStopping",
     "accelerate_net",
+    "autocast",
+    "bfloat16_is_fast",
     "default_n_threads",
     "draw_seed",
     "VALID_HIDE_RATE",
@@ -56,6 +59,7 @@ __all__ = [
     "net_defaults",
     "plain_net",
     "resolve_device",
+    "resolve_precision",
     "seeded",
     "torch_threads",
 ]
@@ -186,6 +190,67 @@ def resolve_device(device):
             "device='cpu' or device='auto'."
         )
     return dev
+
+
+#: ``precision`` values of the imputers whose networks can run in bfloat16
+PRECISIONS = ("auto", "float32", "bfloat16")
+
+
+def bfloat16_is_fast(device):
+    """Whether ``device`` computes bfloat16 natively (no emulation).
+
+    A CPU with AVX-512 BF16 or AMX (oneDNN's bfloat16 kernels), or a CUDA
+    device that supports bfloat16 (Ampere and later).
+
+    Examples
+    --------
+    >>> import torch
+    >>> isinstance(bfloat16_is_fast(torch.device("cpu")), bool)
+    True
+    """
+    device = torch.device(device)
+    if device.type == "cuda":
+        return bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported())
+    if device.type == "cpu":
+        try:
+            return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+        except (AttributeError, RuntimeError):
+            return False
+    return False
+
+
+def resolve_precision(precision, device):
+    """``"float32"`` or ``"bfloat16"``: what the network computes in on ``device``.
+
+    ``"auto"`` is bfloat16 where the device computes it natively
+    (:func:`bfloat16_is_fast`), float32 elsewhere. The weights, the
+    optimizer and the losses stay in float32 either way (autocast).
+
+    Examples
+    --------
+    >>> resolve_precision("float32", "cpu")
+    'float32'
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}.")
+    if precision == "auto":
+        return "bfloat16" if bfloat16_is_fast(device) else "float32"
+    return precision
+
+
+def autocast(tensor, precision):
+    """A context that runs the block in ``precision`` on ``tensor``'s device (autocast).
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.ones(2, 3)
+    >>> with autocast(x, "bfloat16"):
+    ...     y = torch.nn.functional.linear(x, torch.ones(4, 3))
+    >>> y.dtype
+    torch.bfloat16
+    """
+    return torch.autocast(tensor.device.type, dtype=torch.bfloat16, enabled=precision == "bfloat16")
 
 
 class MaskedDataset(torch.utils.data.Dataset):

@@ -262,7 +262,9 @@ def test_transform_is_deterministic_and_draws_differ_on_holes_only(digits_split,
     assert draws.shape == (3,) + X_test.shape
     for d in draws:
         np.testing.assert_array_equal(d[~holes], X_test[~holes])
-    assert np.all(draws[0][holes] != draws[1][holes])
+    # almost every hole differs between draws; with bfloat16 networks (precision="auto"
+    # on a CPU that has it) a few saturated pixels round to the same value
+    assert np.mean(draws[0][holes] != draws[1][holes]) > 0.95
     again = vaewl_fitted.sample_imputations(X_test, n_draws=3, random_state=0)
     np.testing.assert_array_equal(draws, again)
 

@@ -27,6 +27,7 @@ from torch import nn
 
 from ..inpainting import diffusion_fill
 from ..nn import UNet, init_xavier
+from ..training import PRECISIONS, autocast, resolve_precision
 from .gain import _ATTRIBUTES_DOC, _COMMON_DOC, _TRAINING_DOC, _GAINBase
 
 __all__ = ["SpatialGAINImputer", "SpatialGAINModule"]
@@ -115,10 +116,13 @@ class SpatialGAINModule(nn.Module):
         learns the correction of a classical fill (a residual) instead of the
         image. ``out_activation`` is then not applied (the sum may leave
         [0, 1] during training; ``transform`` clips to the data's range).
+    precision : {"float32", "bfloat16"}, default="float32"
+        What the convolutions compute in (autocast; weights and output in
+        float32).
     """
 
     def __init__(self, n_features, shape, architecture="standard", widths=(64, 32, 16),
-                 out_activation=None, prefill=None):
+                 out_activation=None, prefill=None, precision="float32"):
         super().__init__()
         self.n_features = int(n_features)
         self.shape = tuple(int(s) for s in shape)
@@ -135,6 +139,7 @@ class SpatialGAINModule(nn.Module):
         self.body = init_xavier(_spatial_body(2 * c, c, architecture, tuple(widths), body_shape))
         self.body.to(memory_format=torch.channels_last)
         self.prefill = prefill
+        self.precision = precision
         self.out = nn.Sigmoid() if out_activation == "sigmoid" and not prefill else nn.Identity()
 
     def forward(self, a, b):
@@ -148,7 +153,9 @@ class SpatialGAINModule(nn.Module):
         ph, pw = self.pad_hw
         x = F.pad(x, (0, pw, 0, ph)).contiguous(memory_format=torch.channels_last)
         _, h, w = self.shape
-        out = self.out(self.body(x)[..., :h, :w]).reshape(n, -1)
+        with autocast(x, self.precision):
+            x = self.body(x)
+        out = self.out(x.float()[..., :h, :w]).reshape(n, -1)
         if self.prefill:
             out = out + a
         return out[:, : self.n_features]
@@ -204,6 +211,14 @@ class SpatialGAINImputer(_GAINBase):
     table_shape : None or tuple (H, W), default=None
         Grid a table's rows are padded to; None picks the smallest square
         that holds them. Ignored when ``shape`` is given.
+    precision : {"auto", "float32", "bfloat16"}, default="auto"
+        What the players' convolutions compute in (torch autocast; weights,
+        optimizers and losses stay in float32). ``"auto"``: bfloat16 where
+        the device computes it natively (a CPU with AVX-512 BF16 or AMX, a
+        CUDA GPU from Ampere on; :func:`~sklimpute.training.bfloat16_is_fast`),
+        float32 elsewhere. On such a CPU bfloat16 fits 4,000 MNIST images
+        about 1.5 times faster at the same error (:ref:`gain`). Results then
+        differ between machines that do and do not have it.
 """ + _COMMON_DOC.format(
         alpha=10.0,
         hide_none=" or None",
@@ -242,6 +257,8 @@ class SpatialGAINImputer(_GAINBase):
         The maximal number of epochs (``epochs``, or what ``"auto"`` chose).
     hide_rate_ : float
         The share of observed entries hidden in training.
+    precision_ : {"float32", "bfloat16"}
+        What the players computed in (``precision`` resolved on ``device_``).
 """ + _ATTRIBUTES_DOC + """
     See Also
     --------
@@ -270,6 +287,7 @@ class SpatialGAINImputer(_GAINBase):
         "architecture": [StrOptions({"standard", "updown", "unet"})],
         "widths": [tuple, list, None],
         "prefill": [StrOptions({"diffusion", "noise"})],
+        "precision": [StrOptions(set(PRECISIONS))],
         "epochs": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "table_shape": [tuple, list, None],
     }
@@ -281,6 +299,7 @@ class SpatialGAINImputer(_GAINBase):
         widths=None,
         prefill="diffusion",
         table_shape=None,
+        precision="auto",
         alpha=10.0,
         hint="code",
         hint_rate=0.9,
@@ -322,6 +341,7 @@ class SpatialGAINImputer(_GAINBase):
         self.widths = widths
         self.prefill = prefill
         self.table_shape = table_shape
+        self.precision = precision
         self.alpha = alpha
         self.hint = hint
         self.hint_rate = hint_rate
@@ -362,8 +382,9 @@ class SpatialGAINImputer(_GAINBase):
         return int(np.clip(round(AUTO_EPOCH_ROWS / max(n_train, 1)), *AUTO_EPOCHS))
 
     def _players(self, n_features):
+        self.precision_ = resolve_precision(self.precision, self.device_)
         common = dict(n_features=n_features, shape=self.grid_shape_, architecture=self.architecture,
-                      widths=self.widths_)
+                      widths=self.widths_, precision=self.precision_)
         prefill = None if self.prefill == "noise" else self.prefill
         generator = {**common, "out_activation": "sigmoid", "prefill": prefill}
         if self.architecture == "unet":

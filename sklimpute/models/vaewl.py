@@ -44,7 +44,16 @@ from ..categorical import CATEGORICAL_FEATURES_CONSTRAINT, CategoricalMixin
 from ..deep import DeepImputer, ReconstructionMixin
 from ..inpainting import diffusion_fill
 from ..nn import MLP, ConvDecoder, ConvEncoder, conv_stack, init_he, kl_standard_normal, reparameterize, reshape_images
-from ..training import HIDE_PATTERNS, HidingMixin, ImputerNet, hide_rate_from, hide_share_for
+from ..training import (
+    HIDE_PATTERNS,
+    PRECISIONS,
+    HidingMixin,
+    ImputerNet,
+    autocast,
+    hide_rate_from,
+    hide_share_for,
+    resolve_precision,
+)
 
 __all__ = ["VAEImputer", "VAEWLImputer", "VAEWLModule", "VAEWLNet", "loss_weights", "vaewl_loss"]
 
@@ -118,6 +127,11 @@ class VAEWLModule(nn.Module):
         MLP), whose result is added to the decoder's output. The latent code
         carries the shape of the image; the skip path restores the detail a
         32-dimensional bottleneck loses.
+    prefill : None or "diffusion", default=None
+        What the unseen entries of an image hold (None: 0).
+    precision : {"float32", "bfloat16"}, default="float32"
+        What the encoder, decoder and skip path compute in (autocast; the
+        weights and the outputs are float32).
 
     The decoder returns unbounded values: *logits* for binary cross-entropy
     (the imputation is their sigmoid), the reconstruction itself for squared
@@ -125,9 +139,10 @@ class VAEWLModule(nn.Module):
     """
 
     def __init__(self, n_features, shape=None, latent_dim=32, dropout=0.2, skip_connection=False,
-                 prefill=None):
+                 prefill=None, precision="float32"):
         super().__init__()
         self.prefill = prefill if shape is not None else None
+        self.precision = precision
         self.n_features = int(n_features)
         self.shape = None if shape is None else tuple(int(s) for s in shape)
         self.latent_dim = int(latent_dim)
@@ -173,7 +188,9 @@ class VAEWLModule(nn.Module):
         computed once per batch for the encoder and the skip path).
         """
         x = x if filled else self._filled(x, seen)
-        mu, logvar = self.encoder(self._as_input(x)).chunk(2, dim=1)
+        with autocast(x, self.precision):
+            code = self.encoder(self._as_input(x))
+        mu, logvar = code.float().chunk(2, dim=1)
         return mu, logvar
 
     def decode(self, z, x=None, seen=None, filled=False):
@@ -183,13 +200,16 @@ class VAEWLModule(nn.Module):
         without them (decoding a code alone) it reads an image of which
         nothing is seen. ``filled``: as in :meth:`encode`.
         """
-        out = self.decoder(z).reshape(z.shape[0], self.n_features)
+        with autocast(z, self.precision):
+            out = self.decoder(z).float().reshape(z.shape[0], self.n_features)
         if self.skip is not None:
             if x is None:
                 x, seen, filled = torch.zeros_like(out), torch.zeros_like(out), False
             x = x if filled else self._filled(x, seen)
             parts = [self._as_input(t) for t in (out, x, seen)]
-            out = out + self.skip(torch.cat(parts, dim=1)).reshape(out.shape)
+            with autocast(z, self.precision):
+                path = self.skip(torch.cat(parts, dim=1))
+            out = out + path.float().reshape(out.shape)
         return out
 
     def forward(self, x, mask, seen=None):
@@ -426,6 +446,14 @@ class VAEWLImputer(CategoricalMixin, ReconstructionMixin, DeepImputer):
         classical fill, :func:`~sklimpute.inpainting.diffusion_fill`,
         recomputed for every batch, so that the encoder and the skip path
         start from an inpainted image.
+    precision : {"auto", "float32", "bfloat16"}, default="auto"
+        What the networks compute in (torch autocast; weights, optimizer and
+        loss stay in float32). ``"auto"``: bfloat16 for images where the
+        device computes it natively (a CPU with AVX-512 BF16 or AMX, a CUDA
+        GPU from Ampere on; :func:`~sklimpute.training.bfloat16_is_fast`),
+        float32 elsewhere and for tables. On such a CPU bfloat16 fits 800
+        MNIST images about 1.25 times faster at the same error. Results then
+        differ between machines that do and do not have it.
     epochs : int, default=30
         Maximal number of epochs (the paper: 200, with early stopping; 30
         keeps a fit of 800 MNIST images near a minute on one CPU thread).
@@ -482,6 +510,8 @@ class VAEWLImputer(CategoricalMixin, ReconstructionMixin, DeepImputer):
         hole of another row (1 unless ``hide_rate_`` is below the missing rate).
     reconstruction_ : {"bce", "mse"}
         The reconstruction term used.
+    precision_ : {"float32", "bfloat16"}
+        What the networks computed in (``precision`` resolved on ``device_``).
     history_ : skorch History
         Per-epoch training and validation losses.
     n_epochs_ : int
@@ -557,6 +587,7 @@ class VAEWLImputer(CategoricalMixin, ReconstructionMixin, DeepImputer):
         "reconstruction": [StrOptions({"auto", "bce", "mse"})],
         "skip_connection": ["boolean"],
         "prefill": [StrOptions({"zeros", "diffusion"})],
+        "precision": [StrOptions(set(PRECISIONS))],
     }
 
     def __init__(
@@ -572,6 +603,7 @@ class VAEWLImputer(CategoricalMixin, ReconstructionMixin, DeepImputer):
         reconstruction="auto",
         skip_connection=True,
         prefill="diffusion",
+        precision="auto",
         epochs=30,
         batch_size=16,
         lr=1e-3,
@@ -615,6 +647,7 @@ class VAEWLImputer(CategoricalMixin, ReconstructionMixin, DeepImputer):
         self.reconstruction = reconstruction
         self.skip_connection = skip_connection
         self.prefill = prefill
+        self.precision = precision
 
     def _fit(self, X, observed):
         self.reconstruction_ = self._reconstruction()
@@ -628,6 +661,9 @@ class VAEWLImputer(CategoricalMixin, ReconstructionMixin, DeepImputer):
 
     def _build_net(self, n_features, **net_kwargs):
         shape = self.image_shape_
+        # tables: small dense layers, where bfloat16 saves nothing
+        self.precision_ = ("float32" if shape is None and self.precision == "auto"
+                           else resolve_precision(self.precision, self.device_))
         weight_decay = DEFAULT_WEIGHT_DECAY if self.weight_decay is None else self.weight_decay
         return VAEWLNet(
             VAEWLModule,
@@ -637,6 +673,7 @@ class VAEWLImputer(CategoricalMixin, ReconstructionMixin, DeepImputer):
             module__dropout=self.dropout,
             module__skip_connection=self.skip_connection,
             module__prefill=None if self.prefill == "zeros" else self.prefill,
+            module__precision=self.precision_,
             gamma=self.gamma,
             beta=self.beta,
             hide_rate=self.hide_rate_,
@@ -748,6 +785,7 @@ class VAEImputer(VAEWLImputer):
         reconstruction="auto",
         skip_connection=True,
         prefill="diffusion",
+        precision="auto",
         epochs=30,
         batch_size=64,
         lr=1e-3,
@@ -775,6 +813,7 @@ class VAEImputer(VAEWLImputer):
             reconstruction=reconstruction,
             skip_connection=skip_connection,
             prefill=prefill,
+            precision=precision,
             epochs=epochs,
             batch_size=batch_size,
             lr=lr,
