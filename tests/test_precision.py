@@ -49,3 +49,12 @@ def test_bfloat16_computes_in_bfloat16_and_imputes_as_well_as_float32(make, digi
 def test_tables_stay_in_float32_with_auto(digits):
     X, _ = make_missing(digits[:200], "mcar", 0.3, random_state=0)
     assert VAEWLImputer(epochs=2, random_state=0).fit(X).precision_ == "float32"
+
+
+def test_spatialgain_auto_epochs_spend_the_time_bfloat16_saves():
+    imp = SpatialGAINImputer(shape=(28, 28))
+    imp.precision_ = "float32"
+    assert [imp._max_epochs(n) for n in (800, 4000, 10**6)] == [30, 20, 10]
+    imp.precision_ = "bfloat16"  # about 1.6 times as fast: 1.5 times the rows, at most 50
+    assert [imp._max_epochs(n) for n in (800, 4000, 10**6)] == [50, 30, 10]
+    assert imp.set_params(epochs=7)._max_epochs(800) == 7

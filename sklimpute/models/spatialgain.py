@@ -27,15 +27,22 @@ from torch import nn
 
 from ..inpainting import diffusion_fill
 from ..nn import UNet, init_xavier
-from ..training import PRECISIONS, autocast, resolve_precision
+from ..training import PRECISIONS, autocast, resolve_device, resolve_precision
 from .gain import _ATTRIBUTES_DOC, _COMMON_DOC, _TRAINING_DOC, _GAINBase
 
 __all__ = ["SpatialGAINImputer", "SpatialGAINModule"]
 
 #: ``epochs="auto"``: about this many rows x epochs, within ``AUTO_EPOCHS``
-#: (30 epochs of 800 images, 20 of 3,600)
+#: (30 epochs of 800 images, 20 of 3,600): about a minute and three on one
+#: CPU thread in float32
 AUTO_EPOCH_ROWS = 72_000
 AUTO_EPOCHS = (10, 30)
+#: the same in bfloat16 (``precision_``), which trains about 1.6 times as fast
+#: on a CPU that has it: 50 epochs of 800 images, 30 of 3,600, in the same time
+#: budget (800 images, four splits: MAE 0.0181 against 0.0193 at 20% MCAR,
+#: 0.0283 against 0.0297 at 50%, with 50 epochs instead of 30)
+AUTO_EPOCH_ROWS_BFLOAT16 = 108_000
+AUTO_EPOCHS_BFLOAT16 = (10, 50)
 
 
 # --------------------------------------------------------------------------- #
@@ -244,8 +251,11 @@ class SpatialGAINImputer(_GAINBase):
         epochs_note="""
         ``"auto"`` (ours): ``AUTO_EPOCH_ROWS / n_train`` epochs (72,000
         rows in all), at least 10 and at most 30: 30 epochs of 800 images,
-        20 of 3,600. The paper trains for at most 15 epochs with early
-        stopping.""",
+        20 of 3,600, about one and three minutes on one CPU thread. In
+        bfloat16 (``precision_``), which trains about 1.6 times as fast,
+        ``AUTO_EPOCH_ROWS_BFLOAT16`` (108,000 rows) and at most 50: 50
+        epochs of 800 images, 30 of 3,600, in about the same time. The paper
+        trains for at most 15 epochs with early stopping.""",
     ) + """
     Attributes
     ----------
@@ -371,6 +381,9 @@ class SpatialGAINImputer(_GAINBase):
         if not widths or not all(isinstance(w, numbers.Integral) and w > 0 for w in widths):
             raise ValueError(f"widths must be positive channel counts, got {self.widths!r}.")
         self.widths_ = widths
+        accelerator = getattr(self, "_accelerator", None)
+        device = resolve_device(self.device) if accelerator is None else accelerator.device
+        self.precision_ = resolve_precision(self.precision, device)
         self.epochs_ = self._max_epochs(X.shape[0])
         self.grid_shape_ = self._grid(X.shape[1])
         return super()._fit(X, observed)
@@ -379,7 +392,11 @@ class SpatialGAINImputer(_GAINBase):
         if self.epochs != "auto":
             return self.epochs
         n_train = n_samples - int(np.floor(n_samples * float(self.validation_fraction)))
-        return int(np.clip(round(AUTO_EPOCH_ROWS / max(n_train, 1)), *AUTO_EPOCHS))
+        if getattr(self, "precision_", "float32") == "bfloat16":
+            rows, limits = AUTO_EPOCH_ROWS_BFLOAT16, AUTO_EPOCHS_BFLOAT16
+        else:
+            rows, limits = AUTO_EPOCH_ROWS, AUTO_EPOCHS
+        return int(np.clip(round(rows / max(n_train, 1)), *limits))
 
     def _players(self, n_features):
         self.precision_ = resolve_precision(self.precision, self.device_)
