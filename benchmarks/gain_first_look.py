@@ -26,7 +26,7 @@ from sklimpute.benchmark import (Method, command_line, fit_transform_timed, outp
 from sklimpute.datasets import load_digits, load_mnist
 
 # the paper's network and noise (hide_rate 0.2 was the default then)
-SG = dict(n_threads=1, architecture="standard", prefill="noise")
+SG = dict(n_threads=1, architecture="standard", prefill="noise", precision="float32")
 MNIST = dict(shape=(28, 28), validation_fraction=0.25, n_threads=1)
 RUNS = {
     "digits": [("mean", Method("mean")), ("KNN", Method("knn")),

@@ -65,7 +65,7 @@ SHAPES = {"breast_cancer": (6, 6), "wine": (4, 4), "digits": (8, 8), "mnist": (2
 T1_METHODS = {"GAIN": Method("gain", {"n_threads": 1}),
               "SpatialGAIN": Method("spatialgain", dict(architecture="standard", prefill="noise",
                                                         hide_rate=0.2, batch_size=64,
-                                                        n_threads=1)),
+                                                        precision="float32", n_threads=1)),
               "Mean": Method("mean"), "KNN": Method("knn"),
               "Iterative": Method("iterative", {"max_iter": 10, "n_nearest_features": None}),
               "MatrixCompletion": Method("matrix_completion")}
@@ -137,7 +137,7 @@ def run_table2(mechanism, seed, method, quick):
     # a thin strip under the "rows" mechanism)
     estimator = "nearest" if method == "Nearest crop" else Method("spatialgain", dict(
         architecture="updown", prefill="noise", hide_rate=0.2, epochs=2 if quick else 15,
-        batch_size=64, n_threads=1))(None, None)
+        batch_size=64, precision="float32", n_threads=1))(None, None)
     imp = Method("matrix_completion", {"per_image": True})((side, side), seed) \
         if method == "MatrixCompletion" else SingleImageImputer(
             estimator, region=(side - region,) * 2 + (region,) * 2, shape=(side, side), random_state=seed)

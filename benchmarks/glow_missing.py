@@ -55,7 +55,7 @@ ALPHAS = (0.025, 0.05, 0.075) + tuple(round(0.1 * i, 1) for i in range(1, 11))
 TEMPERATURES = tuple(round(0.1 * i, 1) for i in range(1, 16))
 #: the baselines, fitted on the same images (VAE-WL: the paper's network, its dropout)
 BASELINES = {"VAE-WL": Method("vaewl", dict(n_threads=1, dropout=0.2, skip_connection=False,
-                                            prefill="zeros")),
+                                            prefill="zeros", precision="float32")),
              "MatrixCompletion": Method("matrix_completion"), "KNN": Method("knn"),
              "Mean": Method("mean")}
 #: the paper's Table 1: mean number of squares per sample at each temperature

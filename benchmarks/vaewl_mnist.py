@@ -65,7 +65,8 @@ def imputer(name, setting, rate, seed, args):
     # complete data that is hide_rate=rate, on incomplete data the default
     # (follow the data's own missing rate) gives the same
     hide = rate if setting == "complete" else None
-    vae = dict(dropout=args.dropout, prefill="zeros", batch_size=64, **deep)  # the paper's batch
+    # the paper's batch, and float32 (precision="auto" is bfloat16 where the CPU has it)
+    vae = dict(dropout=args.dropout, prefill="zeros", batch_size=64, precision="float32", **deep)
     # on complete images the GAINs only see holes if some are hidden from
     # the generator: the test's rate, as for VAE-WL; on incomplete images
     # 0 for GAIN and 0.2 for SpatialGAIN, as when this table was made; then
@@ -87,7 +88,7 @@ def imputer(name, setting, rate, seed, args):
                                 **gain_hide, **deep}),
         "SpatialGAIN": Method("spatialgain", dict(epochs=args.spatialgain_epochs,
                                                   architecture="standard", prefill="noise",
-                                                  batch_size=64,
+                                                  batch_size=64, precision="float32",
                                                   **sg_hide, **deep)),
     }
     return methods[name](SHAPE, seed)
