@@ -53,8 +53,8 @@ DEMO_ADVICE = """\
 Many images of one kind (these digits): a learned imputer, trained on them.
 One photograph, or a few images: nothing to train on but the image itself;
 SingleImageImputer corrects biharmonic inpainting with what it learns from
-that image (below the filter in 80% of the photographs measured, about a
-second each), and InpaintingImputer (the filter alone, milliseconds) is as
+that image (below the filter in 80% of the cases measured on six
+photographs, about a second each), and InpaintingImputer (the filter alone, milliseconds) is as
 good on one large hole. Tiny images (8 x 8): too few neighbours for the
 filter; GaussianImputer. See the docs' page "Which imputer?".
 """

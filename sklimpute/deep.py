@@ -164,13 +164,18 @@ class DeepImputer(BaseImputer):
     def _threads(self):
         return torch_threads(self.n_threads or default_n_threads())
 
+    def _target_device(self):
+        """The device ``fit`` trains on: ``device`` resolved, or the accelerator's."""
+        accelerator = getattr(self, "_accelerator", None)
+        return resolve_device(self.device) if accelerator is None else accelerator.device
+
     def _fit(self, X, observed):
         if X.shape[0] < 2:
             raise ValueError(
                 f"{type(self).__name__} needs at least 2 samples to train, got 1 sample."
             )
         accelerator = getattr(self, "_accelerator", None)
-        self.device_ = resolve_device(self.device) if accelerator is None else accelerator.device
+        self.device_ = self._target_device()
         seed = draw_seed(self.random_state)
         self._seed = seed
         with self._threads(), seeded(seed, self.device_):

@@ -86,7 +86,8 @@ def _patterns(obs):
     return [(patterns[k], order[bounds[k]:bounds[k + 1]]) for k in range(len(patterns))]
 
 
-def self_masking_pass(Z, obs, mean, cov, slopes, intercepts, points, *, statistics=False):
+def self_masking_pass(Z, obs, mean, cov, slopes, intercepts, points, *, statistics=False,
+                      patterns=None):
     """One E-step: each row's holes given its observed entries and that they are missing.
 
     Parameters
@@ -104,6 +105,9 @@ def self_masking_pass(Z, obs, mean, cov, slopes, intercepts, points, *, statisti
         holes uses the first ``m`` columns.
     statistics : bool, default=False
         Also return the M-step's statistics.
+    patterns : list of (pattern, rows) or None, default=None
+        The rows grouped by pattern of holes, when the caller has them (EM
+        passes the same ones at every iteration); None groups them here.
 
     Returns
     -------
@@ -115,7 +119,7 @@ def self_masking_pass(Z, obs, mean, cov, slopes, intercepts, points, *, statisti
     """
     filled = np.where(obs, Z, 0.0)
     draws = []
-    for pattern, rows in _patterns(obs):
+    for pattern, rows in _patterns(obs) if patterns is None else patterns:
         holes = np.flatnonzero(~pattern)
         if holes.size == 0:
             continue
@@ -223,9 +227,11 @@ def self_masking_em(Z, obs, mean, cov, ridge, *, max_iter, tol, n_draws=N_DRAWS)
     missing = np.clip(1.0 - obs.mean(axis=0), 1e-3, 1 - 1e-3)
     slopes, intercepts = np.zeros(d), np.log(missing / (1 - missing))
     points = normal_points(n_draws, d)
+    patterns = _patterns(obs)  # fixed: the holes do not change between iterations
     mean, cov = np.asarray(mean, dtype=float).copy(), np.asarray(cov, dtype=float).copy()
     for it in range(1, max_iter + 1):
-        _, draws = self_masking_pass(Z, obs, mean, cov, slopes, intercepts, points, statistics=True)
+        _, draws = self_masking_pass(Z, obs, mean, cov, slopes, intercepts, points, statistics=True,
+                                     patterns=patterns)
         new = _m_step(Z, obs, draws, ridge, slopes, intercepts)
         change = max(float(np.abs(a - b).max(initial=0.0))
                      for a, b in zip(new, (mean, cov, slopes, intercepts)))

@@ -27,7 +27,7 @@ from torch import nn
 
 from ..inpainting import diffusion_fill
 from ..nn import UNet, init_xavier
-from ..training import PRECISIONS, autocast, resolve_device, resolve_precision
+from ..training import PRECISIONS, autocast, resolve_precision
 from .gain import _ATTRIBUTES_DOC, _COMMON_DOC, _TRAINING_DOC, _GAINBase
 
 __all__ = ["SpatialGAINImputer", "SpatialGAINModule"]
@@ -381,9 +381,7 @@ class SpatialGAINImputer(_GAINBase):
         if not widths or not all(isinstance(w, numbers.Integral) and w > 0 for w in widths):
             raise ValueError(f"widths must be positive channel counts, got {self.widths!r}.")
         self.widths_ = widths
-        accelerator = getattr(self, "_accelerator", None)
-        device = resolve_device(self.device) if accelerator is None else accelerator.device
-        self.precision_ = resolve_precision(self.precision, device)
+        self.precision_ = resolve_precision(self.precision, self._target_device())
         self.epochs_ = self._max_epochs(X.shape[0])
         self.grid_shape_ = self._grid(X.shape[1])
         return super()._fit(X, observed)
@@ -399,9 +397,10 @@ class SpatialGAINImputer(_GAINBase):
         return int(np.clip(round(rows / max(n_train, 1)), *limits))
 
     def _players(self, n_features):
-        self.precision_ = resolve_precision(self.precision, self.device_)
+        # set in _fit; a model saved before precision existed was float32
+        precision = getattr(self, "precision_", "float32")
         common = dict(n_features=n_features, shape=self.grid_shape_, architecture=self.architecture,
-                      widths=self.widths_, precision=self.precision_)
+                      widths=self.widths_, precision=precision)
         prefill = None if self.prefill == "noise" else self.prefill
         generator = {**common, "out_activation": "sigmoid", "prefill": prefill}
         if self.architecture == "unet":

@@ -657,13 +657,13 @@ class VAEWLImputer(CategoricalMixin, ReconstructionMixin, DeepImputer):
         else:
             self.hide_rate_ = float(self.hide_rate)
         self.hide_share_ = hide_share_for(self.hide_rate_, observed, self.hide_pattern_)
+        # tables: small dense layers, where bfloat16 saves nothing
+        self.precision_ = ("float32" if self.image_shape_ is None and self.precision == "auto"
+                           else resolve_precision(self.precision, self._target_device()))
         return super()._fit(X, observed)
 
     def _build_net(self, n_features, **net_kwargs):
         shape = self.image_shape_
-        # tables: small dense layers, where bfloat16 saves nothing
-        self.precision_ = ("float32" if shape is None and self.precision == "auto"
-                           else resolve_precision(self.precision, self.device_))
         weight_decay = DEFAULT_WEIGHT_DECAY if self.weight_decay is None else self.weight_decay
         return VAEWLNet(
             VAEWLModule,
@@ -673,7 +673,8 @@ class VAEWLImputer(CategoricalMixin, ReconstructionMixin, DeepImputer):
             module__dropout=self.dropout,
             module__skip_connection=self.skip_connection,
             module__prefill=None if self.prefill == "zeros" else self.prefill,
-            module__precision=self.precision_,
+            # set in _fit; a model saved before precision existed was float32
+            module__precision=getattr(self, "precision_", "float32"),
             gamma=self.gamma,
             beta=self.beta,
             hide_rate=self.hide_rate_,
